@@ -4,7 +4,7 @@
 // Fashion-MNIST's split is deterministic: for each class 0..9 in order, empty entries are dropped
 // (class 0 has two), its first 6000 images go to train and the next 1000 to test; train is class
 // 0's 6000, then class 1's 6000, and so on (likewise test), and the label is the class index.
-// Parsing the 150 MB of JSON takes seconds, so the result is cached as standard IDX files in
+// Decoding the 150 MB of JSON still takes a while, so the result is cached as standard IDX files in
 // `$NABLA_CACHE_DIR` or `node_modules/.cache/nabla/`, written atomically; later loads read those.
 import { randomBytes } from "node:crypto";
 import {
@@ -91,6 +91,117 @@ export function fashionMnistCacheDir(options: EmbeddedOptions = {}): string {
   return join(options.cacheDir ?? defaultCacheDir(), `fashion-mnist-${version}-${CACHE_FORMAT}`);
 }
 
+/** How many non-empty images of each class are used: 6000 train then 1000 test. */
+const PER_CLASS = TRAIN_PER_CLASS + TEST_PER_CLASS;
+
+/**
+ * Fast path: scan the exact text shape `{"data":[[int,...],[],...]}` byte by byte into the first
+ * `PER_CLASS` non-empty images. Returns false (leaving `dst` partly written) on anything else,
+ * and the caller falls back to JSON.parse, which then reports what is wrong.
+ */
+function scanClassJson(bytes: Uint8Array, dst: Uint8Array): boolean {
+  const n = bytes.length;
+  let i = 0;
+  const ws = () => {
+    while (
+      i < n &&
+      (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
+    )
+      i++;
+  };
+  const expect = (text: string) => {
+    ws();
+    for (let j = 0; j < text.length; j++) if (bytes[i++] !== text.charCodeAt(j)) return false;
+    return true;
+  };
+  if (!expect("{") || !expect('"data"') || !expect(":") || !expect("[")) return false;
+  let images = 0;
+  ws();
+  if (bytes[i] === 0x5d) return false; // no images at all
+  for (;;) {
+    if (!expect("[")) return false;
+    ws();
+    if (bytes[i] === 0x5d) {
+      i++; // an empty entry: skipped
+    } else {
+      const full = images >= PER_CLASS; // past what we need: validate the syntax, keep nothing
+      const base = images * PIXELS;
+      let p = 0;
+      for (;;) {
+        ws();
+        let v = 0;
+        const first = i;
+        while (i < n && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) v = v * 10 + bytes[i++]! - 0x30;
+        if (i === first || i - first > 3 || v > 255 || (bytes[first] === 0x30 && i - first > 1))
+          return false;
+        if (p >= PIXELS) return false;
+        if (!full) dst[base + p] = v;
+        p++;
+        ws();
+        if (bytes[i] === 0x2c) i++;
+        else if (bytes[i] === 0x5d) {
+          i++;
+          break;
+        } else return false;
+      }
+      if (p !== PIXELS) return false;
+      images++;
+    }
+    ws();
+    if (bytes[i] === 0x2c) i++;
+    else if (bytes[i] === 0x5d) {
+      i++;
+      break;
+    } else return false;
+  }
+  if (!expect("}")) return false;
+  ws();
+  return i === n && images >= PER_CLASS;
+}
+
+/** Reference path: JSON.parse, with an error naming the file and entry for anything unexpected. */
+function parseClassJson(text: string, file: string, dst: Uint8Array): void {
+  const entries: unknown = JSON.parse(text)?.data;
+  if (!Array.isArray(entries))
+    throw new Error(`fashion-mnist: ${file}: expected {"data": [[784 ints], ...]}`);
+  let k = 0; // index among the non-empty entries
+  for (let e = 0; e < entries.length && k < PER_CLASS; e++) {
+    const image = entries[e];
+    if (!Array.isArray(image))
+      throw new Error(`fashion-mnist: ${file}: entry ${e} is not an array`);
+    if (image.length === 0) continue;
+    if (image.length !== PIXELS) {
+      throw new Error(
+        `fashion-mnist: ${file}: entry ${e} has ${image.length} values, expected ${PIXELS}`,
+      );
+    }
+    for (let p = 0; p < PIXELS; p++) {
+      const v = image[p];
+      if (typeof v !== "number" || !(v >= 0 && v <= 255) || !Number.isInteger(v)) {
+        throw new Error(
+          `fashion-mnist: ${file}: entry ${e} pixel ${p} is ${v}, expected an integer in 0..255`,
+        );
+      }
+      dst[k * PIXELS + p] = v;
+    }
+    k++;
+  }
+  if (k < PER_CLASS)
+    throw new Error(
+      `fashion-mnist: ${file}: ${k} non-empty images, expected at least ${PER_CLASS}`,
+    );
+}
+
+/**
+ * Decode one class file of the `fashion-mnist` package: its first 7000 non-empty images, packed.
+ * @example decodeFashionMnistClass(readFileSync(".../clothes/0.json"), "0.json").length; // 7000 * 784
+ */
+export function decodeFashionMnistClass(bytes: Uint8Array, file = "<bytes>"): Uint8Array {
+  const dst = new Uint8Array(PER_CLASS * PIXELS);
+  if (!scanClassJson(bytes, dst)) parseClassJson(new TextDecoder().decode(bytes), file, dst);
+  return dst;
+}
+
 /** Parse the package's JSON into both splits; throws naming the file on any unexpected content. */
 function parseFashionMnistJson(): Record<Split, IdxDataset> {
   const dir = join(packageDir("fashion-mnist"), "src", "clothes");
@@ -104,43 +215,14 @@ function parseFashionMnistJson(): Record<Split, IdxDataset> {
   const out = { train: make(TRAIN_PER_CLASS), test: make(TEST_PER_CLASS) };
   for (let c = 0; c < 10; c++) {
     const file = join(dir, `${c}.json`);
-    const entries: unknown = JSON.parse(readFileSync(file, "utf8"))?.data;
-    if (!Array.isArray(entries))
-      throw new Error(`fashion-mnist: ${file}: expected {"data": [[784 ints], ...]}`);
-    let k = 0; // index among the non-empty entries of this class
-    for (let e = 0; e < entries.length && k < TRAIN_PER_CLASS + TEST_PER_CLASS; e++) {
-      const image = entries[e];
-      if (!Array.isArray(image))
-        throw new Error(`fashion-mnist: ${file}: entry ${e} is not an array`);
-      if (image.length === 0) continue;
-      if (image.length !== PIXELS) {
-        throw new Error(
-          `fashion-mnist: ${file}: entry ${e} has ${image.length} values, expected ${PIXELS}`,
-        );
-      }
-      const [split, i] =
-        k < TRAIN_PER_CLASS
-          ? (["train", c * TRAIN_PER_CLASS + k] as const)
-          : (["test", c * TEST_PER_CLASS + k - TRAIN_PER_CLASS] as const);
-      const dst = out[split].images;
-      const base = i * PIXELS;
-      for (let p = 0; p < PIXELS; p++) {
-        const v = image[p];
-        if (typeof v !== "number" || !(v >= 0 && v <= 255) || !Number.isInteger(v)) {
-          throw new Error(
-            `fashion-mnist: ${file}: entry ${e} pixel ${p} is ${v}, expected an integer in 0..255`,
-          );
-        }
-        dst[base + p] = v;
-      }
-      out[split].labels[i] = c;
-      k++;
-    }
-    if (k < TRAIN_PER_CLASS + TEST_PER_CLASS) {
-      throw new Error(
-        `fashion-mnist: ${file}: ${k} non-empty images, expected at least ${TRAIN_PER_CLASS + TEST_PER_CLASS}`,
-      );
-    }
+    const images = decodeFashionMnistClass(readFileSync(file), file);
+    out.train.images.set(
+      images.subarray(0, TRAIN_PER_CLASS * PIXELS),
+      c * TRAIN_PER_CLASS * PIXELS,
+    );
+    out.test.images.set(images.subarray(TRAIN_PER_CLASS * PIXELS), c * TEST_PER_CLASS * PIXELS);
+    out.train.labels.fill(c, c * TRAIN_PER_CLASS, (c + 1) * TRAIN_PER_CLASS);
+    out.test.labels.fill(c, c * TEST_PER_CLASS, (c + 1) * TEST_PER_CLASS);
   }
   return out;
 }

@@ -1,0 +1,25 @@
+// Blocked, packed, multithreaded GEMM on row-major matrices:
+//   C[M,N] = alpha * op(A)[M,K] @ op(B)[K,N] + beta * C
+// op(A) = A (M x K, row stride lda) or A^T (A stored K x M, row stride lda); same for B.
+// beta == 0 overwrites C without reading it (NaN/Inf in C are not propagated), as BLAS does.
+#pragma once
+#include <cstdint>
+
+namespace nabla {
+
+template <class T>
+void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+          int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+
+// batch GEMMs whose operands are strideA/strideB/strideC elements apart (0 = broadcast).
+template <class T>
+void gemmBatched(int64_t batch, bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha,
+                 const T* A, int64_t strideA, int64_t lda, const T* B, int64_t strideB,
+                 int64_t ldb, T beta, T* C, int64_t strideC, int64_t ldc);
+
+// Single-threaded variant, for callers that already parallelise at a higher level.
+template <class T>
+void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+
+}  // namespace nabla

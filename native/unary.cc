@@ -1,0 +1,193 @@
+// Elementwise unary ops and the activation backward helpers, float32 (vectorised math of
+// vmath.h) and float64 (libm, for gradcheck-grade precision). Large arrays split over the pool.
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "kernels.h"
+#include "napi_args.h"
+#include "threadpool.h"
+#include "vmath.h"
+
+namespace nabla {
+namespace {
+
+enum class Op {
+  Neg, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu,
+  Reciprocal, Gelu, Silu, Softplus, Invalid
+};
+
+Op parseOp(const std::string& s) {
+  static const char* names[] = {"neg", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs",
+                                "sign", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal",
+                                "gelu", "silu", "softplus"};
+  for (int i = 0; i < int(Op::Invalid); i++)
+    if (s == names[i]) return Op(i);
+  return Op::Invalid;
+}
+
+// Applies a vector function in 16-lane blocks; the tail goes through a padded block.
+template <class F>
+inline void mapV(const float* x, float* out, int64_t n, F f) {
+  int64_t i = 0;
+  for (; i + vm::VL <= n; i += vm::VL) vm::storeu(out + i, f(vm::loadu(x + i)));
+  if (i < n) {
+    float buf[vm::VL] = {0};
+    std::memcpy(buf, x + i, sizeof(float) * (n - i));
+    vm::storeu(buf, f(vm::loadu(buf)));
+    std::memcpy(out + i, buf, sizeof(float) * (n - i));
+  }
+}
+
+// Scalar sign with NaN -> NaN (Math.sign / numpy semantics).
+template <class T>
+inline T signOf(T v) {
+  return v > 0 ? T(1) : v < 0 ? T(-1) : v;
+}
+
+// softplus with PyTorch's defaults (beta 1, threshold 20): x itself above the threshold.
+void unaryF32(Op op, const float* x, float* o, int64_t n) {
+  switch (op) {
+    case Op::Neg: for (int64_t i = 0; i < n; i++) o[i] = -x[i]; break;
+    case Op::Abs: for (int64_t i = 0; i < n; i++) o[i] = std::fabs(x[i]); break;
+    case Op::Sqrt: for (int64_t i = 0; i < n; i++) o[i] = std::sqrt(x[i]); break;
+    case Op::Rsqrt: for (int64_t i = 0; i < n; i++) o[i] = 1.0f / std::sqrt(x[i]); break;
+    case Op::Reciprocal: for (int64_t i = 0; i < n; i++) o[i] = 1.0f / x[i]; break;
+    case Op::Sign: for (int64_t i = 0; i < n; i++) o[i] = signOf(x[i]); break;
+    // x < 0 ? 0 : x keeps NaN (PyTorch's relu propagates it).
+    case Op::Relu: for (int64_t i = 0; i < n; i++) o[i] = x[i] < 0.0f ? 0.0f : x[i]; break;
+    case Op::Exp: mapV(x, o, n, [](vm::vf v) { return vm::exp(v); }); break;
+    case Op::Log: mapV(x, o, n, [](vm::vf v) { return vm::log(v); }); break;
+    case Op::Log1p: mapV(x, o, n, [](vm::vf v) { return vm::log1p(v); }); break;
+    case Op::Expm1: mapV(x, o, n, [](vm::vf v) { return vm::expm1(v); }); break;
+    case Op::Tanh: mapV(x, o, n, [](vm::vf v) { return vm::tanh(v); }); break;
+    case Op::Sigmoid: mapV(x, o, n, [](vm::vf v) { return vm::sigmoid(v); }); break;
+    case Op::Gelu: mapV(x, o, n, [](vm::vf v) { return vm::gelu(v); }); break;
+    case Op::Silu: mapV(x, o, n, [](vm::vf v) { return v / (1.0f + vm::exp(-v)); }); break;
+    case Op::Softplus:
+      mapV(x, o, n, [](vm::vf v) { return v > 20.0f ? v : vm::log1p(vm::exp(v)); });
+      break;
+    case Op::Sin:
+    case Op::Cos: {
+      bool c = op == Op::Cos;
+      mapV(x, o, n, [c](vm::vf v) { return vm::sincos(v, c); });
+      // Lanes beyond the reduction's accurate range (or inf/NaN) are redone with libm.
+      for (int64_t i = 0; i < n; i++)
+        if (!(std::fabs(x[i]) <= 8192.0f)) o[i] = c ? std::cos(x[i]) : std::sin(x[i]);
+      break;
+    }
+    case Op::Invalid: break;
+  }
+}
+
+void unaryF64(Op op, const double* x, double* o, int64_t n) {
+  switch (op) {
+    case Op::Neg: for (int64_t i = 0; i < n; i++) o[i] = -x[i]; break;
+    case Op::Abs: for (int64_t i = 0; i < n; i++) o[i] = std::fabs(x[i]); break;
+    case Op::Sqrt: for (int64_t i = 0; i < n; i++) o[i] = std::sqrt(x[i]); break;
+    case Op::Rsqrt: for (int64_t i = 0; i < n; i++) o[i] = 1.0 / std::sqrt(x[i]); break;
+    case Op::Reciprocal: for (int64_t i = 0; i < n; i++) o[i] = 1.0 / x[i]; break;
+    case Op::Sign: for (int64_t i = 0; i < n; i++) o[i] = signOf(x[i]); break;
+    case Op::Relu: for (int64_t i = 0; i < n; i++) o[i] = x[i] < 0.0 ? 0.0 : x[i]; break;
+    case Op::Exp: for (int64_t i = 0; i < n; i++) o[i] = std::exp(x[i]); break;
+    case Op::Log: for (int64_t i = 0; i < n; i++) o[i] = std::log(x[i]); break;
+    case Op::Log1p: for (int64_t i = 0; i < n; i++) o[i] = std::log1p(x[i]); break;
+    case Op::Expm1: for (int64_t i = 0; i < n; i++) o[i] = std::expm1(x[i]); break;
+    case Op::Tanh: for (int64_t i = 0; i < n; i++) o[i] = std::tanh(x[i]); break;
+    case Op::Sigmoid: for (int64_t i = 0; i < n; i++) o[i] = 1.0 / (1.0 + std::exp(-x[i])); break;
+    case Op::Gelu:
+      for (int64_t i = 0; i < n; i++) o[i] = 0.5 * x[i] * std::erfc(-x[i] * M_SQRT1_2);
+      break;
+    case Op::Silu: for (int64_t i = 0; i < n; i++) o[i] = x[i] / (1.0 + std::exp(-x[i])); break;
+    case Op::Softplus:
+      for (int64_t i = 0; i < n; i++) o[i] = x[i] > 20.0 ? x[i] : std::log1p(std::exp(x[i]));
+      break;
+    case Op::Sin: for (int64_t i = 0; i < n; i++) o[i] = std::sin(x[i]); break;
+    case Op::Cos: for (int64_t i = 0; i < n; i++) o[i] = std::cos(x[i]); break;
+    case Op::Invalid: break;
+  }
+}
+
+// Elements per task: memory-bound ops need big chunks to amortise the wake-up; transcendental
+// ones are worth splitting much earlier.
+int64_t grainFor(Op op, bool f64) {
+  switch (op) {
+    case Op::Neg: case Op::Abs: case Op::Relu: case Op::Sign: case Op::Reciprocal:
+    case Op::Sqrt: case Op::Rsqrt:
+      return 1 << 16;
+    default:
+      return f64 ? 2048 : 8192;
+  }
+}
+
+}  // namespace
+
+// unary(op, x, xOff, out, n): out[0..n) = op(x[xOff..xOff+n)).
+napi_value unary(napi_env env, napi_callback_info info) {
+  Args a(env, info, "unary", 5);
+  std::string name = a.str(0);
+  Arr x = a.floating(1);
+  int64_t off = a.dim(2);
+  Arr out = a.floating(3);
+  int64_t n = a.dim(4);
+  if (!a.ok()) return nullptr;
+  Op op = parseOp(name);
+  if (op == Op::Invalid) return a.fail("unknown op '%s'", name.c_str()), nullptr;
+  if (!a.sameType(x, out, name.c_str()) || !a.need(x, off, n, "x") || !a.need(out, 0, n, "out"))
+    return nullptr;
+  bool f64 = x.type == DType::F64;
+  parallelFor(n, grainFor(op, f64), [&](int64_t i0, int64_t i1) {
+    if (f64)
+      unaryF64(op, x.as<double>() + off + i0, out.as<double>() + i0, i1 - i0);
+    else
+      unaryF32(op, x.as<float>() + off + i0, out.as<float>() + i0, i1 - i0);
+  });
+  return undefined(env);
+}
+
+namespace {
+
+enum class Bwd { Sigmoid, Relu, Tanh };
+
+// (saved, gradOut, gradIn, n): saved is the output for sigmoid/tanh and the input for relu.
+napi_value backwardEntry(napi_env env, napi_callback_info info, const char* name, Bwd kind) {
+  Args a(env, info, name, 4);
+  Arr s = a.floating(0), g = a.floating(1), gi = a.floating(2);
+  int64_t n = a.dim(3);
+  if (!a.ok() || !a.sameType(s, g, name) || !a.sameType(s, gi, name)) return nullptr;
+  if (!a.need(s, 0, n, "saved") || !a.need(g, 0, n, "gradOut") || !a.need(gi, 0, n, "gradIn"))
+    return nullptr;
+  auto run = [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    const T* sp = s.as<T>();
+    const T* gp = g.as<T>();
+    T* op = gi.as<T>();
+    parallelFor(n, 1 << 16, [&](int64_t i0, int64_t i1) {
+      if (kind == Bwd::Sigmoid)
+        for (int64_t i = i0; i < i1; i++) op[i] = gp[i] * sp[i] * (T(1) - sp[i]);
+      else if (kind == Bwd::Tanh)
+        for (int64_t i = i0; i < i1; i++) op[i] = gp[i] * (T(1) - sp[i] * sp[i]);
+      else
+        for (int64_t i = i0; i < i1; i++) op[i] = sp[i] > T(0) ? gp[i] : T(0);
+    });
+  };
+  if (s.type == DType::F32)
+    run(static_cast<float*>(nullptr));
+  else
+    run(static_cast<double*>(nullptr));
+  return undefined(env);
+}
+
+}  // namespace
+
+napi_value sigmoidBackward(napi_env env, napi_callback_info info) {
+  return backwardEntry(env, info, "sigmoidBackward", Bwd::Sigmoid);
+}
+napi_value reluBackward(napi_env env, napi_callback_info info) {
+  return backwardEntry(env, info, "reluBackward", Bwd::Relu);
+}
+napi_value tanhBackward(napi_env env, napi_callback_info info) {
+  return backwardEntry(env, info, "tanhBackward", Bwd::Tanh);
+}
+
+}  // namespace nabla

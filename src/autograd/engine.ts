@@ -1,0 +1,227 @@
+import type { Tensor } from "../tensor/tensor.js";
+import { fmtShape } from "../tensor/shape.js";
+import { type Edge, Node } from "./function.js";
+import { setGradEnabled } from "./grad-mode.js";
+
+/** The few ops the engine itself needs; `src/ops` installs them at load time (ops sit below autograd). */
+export interface EngineOps {
+  add(a: Tensor, b: Tensor): Tensor;
+  /** Sums a broadcast gradient back to `shape`. */
+  sumTo(t: Tensor, shape: readonly number[]): Tensor;
+  onesLike(t: Tensor): Tensor;
+  detach(t: Tensor): Tensor;
+}
+
+let ops: EngineOps | null = null;
+
+/** Called once by `src/ops` to give the engine its arithmetic. */
+export function setEngineOps(engineOps: EngineOps): void {
+  ops = engineOps;
+}
+
+function engineOps(): EngineOps {
+  if (ops === null)
+    throw new Error("autograd: ops are not loaded; import nabla's index, not autograd alone");
+  return ops;
+}
+
+/** Options of `backward()` and `grad()`. */
+export interface BackwardOptions {
+  /** Keep the saved tensors so the graph can be walked again. Defaults to `createGraph`. */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order derivatives. */
+  createGraph?: boolean;
+}
+
+// Nodes reachable from the roots, ordered so that every node comes before the nodes it feeds.
+function topoOrder(roots: readonly Node[]): Node[] {
+  const order: Node[] = [];
+  const visited = new Set<Node>();
+  const stack: [Node, number][] = [];
+  for (const root of roots) {
+    if (visited.has(root)) continue;
+    visited.add(root);
+    stack.push([root, 0]);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const [node, i] = top;
+      if (i < node.edges.length) {
+        top[1]++;
+        const next = node.edges[i]?.node;
+        if (next && !visited.has(next)) {
+          visited.add(next);
+          stack.push([next, 0]);
+        }
+      } else {
+        stack.pop();
+        order.push(node);
+      }
+    }
+  }
+  return order.reverse();
+}
+
+function checkGrad(node: Node, i: number, edge: Edge, g: Tensor): Tensor {
+  let grad = g;
+  if (!sameShape(grad.shape, edge.shape)) grad = engineOps().sumTo(grad, edge.shape);
+  if (!sameShape(grad.shape, edge.shape)) {
+    throw new Error(
+      `autograd: ${node.name} returned a gradient of shape ${fmtShape(grad.shape)} for input ${i}, whose shape is ${fmtShape(edge.shape)}`,
+    );
+  }
+  if (grad.dtype !== edge.dtype) {
+    throw new Error(
+      `autograd: ${node.name} returned a ${grad.dtype} gradient for input ${i}, whose dtype is ${edge.dtype}`,
+    );
+  }
+  return grad;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Runs backward from `roots` seeded with `seeds`. Gradients of leaves go into their `.grad`, or,
+ * when `capture` is given, into that map (for `grad()`), keyed by leaf tensor or by node.
+ */
+export function runBackward(
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[],
+  options: BackwardOptions,
+  capture?: { leaves: Map<Tensor, Tensor | null>; nodes: Map<Node, Tensor | null> },
+): void {
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const { add, detach } = engineOps();
+  const pending = new Map<Node, Tensor>();
+  const accumulate = (node: Node, g: Tensor) => {
+    const prev = pending.get(node);
+    pending.set(node, prev === undefined ? g : add(prev, g));
+  };
+  const rootNodes: Node[] = [];
+  const previousMode = setGradEnabled(createGraph);
+  try {
+    for (let r = 0; r < roots.length; r++) {
+      const root = roots[r];
+      const node = root.gradFn as Node | null;
+      if (node === null) {
+        // A leaf root: its gradient is the seed itself.
+        if (capture?.leaves.has(root)) capture.leaves.set(root, seeds[r]);
+        else if (!capture)
+          root.grad = root.grad === null ? detach(seeds[r]) : add(root.grad, seeds[r]);
+        continue;
+      }
+      rootNodes.push(node);
+      accumulate(node, seeds[r]);
+    }
+    for (const node of topoOrder(rootNodes)) {
+      const gradOut = pending.get(node);
+      pending.delete(node);
+      if (gradOut === undefined) continue;
+      if (node.retained !== null && !capture) {
+        const t = node.retained;
+        t.grad = t.grad === null ? (createGraph ? gradOut : detach(gradOut)) : add(t.grad, gradOut);
+      }
+      if (capture?.nodes.has(node)) capture.nodes.set(node, gradOut);
+      const rule = node.prim.backward;
+      if (rule === "not differentiable") continue;
+      const needs = node.edges.map((e) => e !== null);
+      const grads = rule(gradOut, node.ctx, node.attrs, needs);
+      if (!retainGraph) node.ctx.release();
+      for (let i = 0; i < node.edges.length; i++) {
+        const edge = node.edges[i];
+        const g = grads[i];
+        if (edge === null || g === null || g === undefined) continue;
+        const grad = checkGrad(node, i, edge, g);
+        if (edge.node !== null) {
+          accumulate(edge.node, grad);
+        } else if (edge.leaf !== null) {
+          const leaf = edge.leaf;
+          if (capture) {
+            if (capture.leaves.has(leaf)) {
+              const prev = capture.leaves.get(leaf);
+              capture.leaves.set(leaf, prev == null ? grad : add(prev, grad));
+            }
+          } else {
+            leaf.grad =
+              leaf.grad === null ? (createGraph ? grad : detach(grad)) : add(leaf.grad, grad);
+          }
+        }
+      }
+    }
+  } finally {
+    setGradEnabled(previousMode);
+  }
+}
+
+/** Checks the arguments of `backward()` and runs it. */
+export function backward(t: Tensor, gradient?: Tensor | null, options: BackwardOptions = {}): void {
+  if (!t.requiresGrad) {
+    throw new Error(
+      `backward: the tensor of shape ${fmtShape(t.shape)} does not require grad and has no gradFn (did you forget requiresGrad: true, or run it under noGrad?)`,
+    );
+  }
+  let seed = gradient ?? null;
+  if (seed === null) {
+    if (t.numel() !== 1) {
+      throw new Error(
+        `backward: grad can be implicitly created only for scalar outputs, but the output has shape ${fmtShape(t.shape)}; pass a gradient, e.g. y.backward(nb.onesLike(y)), or reduce it first with y.sum()`,
+      );
+    }
+    seed = engineOps().onesLike(t);
+  } else if (!sameShape(seed.shape, t.shape)) {
+    throw new Error(
+      `backward: gradient has shape ${fmtShape(seed.shape)} but the output has shape ${fmtShape(t.shape)}`,
+    );
+  }
+  runBackward([t], [seed], options);
+}
+
+/**
+ * The gradients of `outputs` with respect to `inputs`, without touching `.grad`, as
+ * `torch.autograd.grad`. Example: `const [dx] = nb.grad(y, [x], { createGraph: true })`.
+ */
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: readonly Tensor[],
+  options: BackwardOptions & { gradOutputs?: readonly Tensor[]; allowUnused?: boolean } = {},
+): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs as Tensor];
+  const seeds = outs.map((o, i) => {
+    if (!o.requiresGrad)
+      throw new Error(`grad: output ${i} (shape ${fmtShape(o.shape)}) does not require grad`);
+    const g = options.gradOutputs?.[i];
+    if (g) return g;
+    if (o.numel() !== 1) {
+      throw new Error(
+        `grad: output ${i} has shape ${fmtShape(o.shape)}; pass gradOutputs for non-scalar outputs`,
+      );
+    }
+    return engineOps().onesLike(o);
+  });
+  const capture = {
+    leaves: new Map<Tensor, Tensor | null>(),
+    nodes: new Map<Node, Tensor | null>(),
+  };
+  for (const [i, x] of inputs.entries()) {
+    if (!x.requiresGrad)
+      throw new Error(`grad: input ${i} (shape ${fmtShape(x.shape)}) does not require grad`);
+    if (x.gradFn === null) capture.leaves.set(x, null);
+    else capture.nodes.set(x.gradFn as Node, null);
+  }
+  runBackward(outs, seeds, options, capture);
+  return inputs.map((x, i) => {
+    const g = x.gradFn === null ? capture.leaves.get(x) : capture.nodes.get(x.gradFn as Node);
+    if ((g === null || g === undefined) && !options.allowUnused) {
+      throw new Error(
+        `grad: input ${i} was not used to compute the outputs (pass allowUnused: true to get null)`,
+      );
+    }
+    return g ?? null;
+  });
+}
+
+export { Node };

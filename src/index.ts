@@ -1,0 +1,17 @@
+/**
+ * nabla: PyTorch's programming model for TypeScript.
+ * Example: `import * as nb from "nabla"; const x = nb.randn([2, 3], { requiresGrad: true });`
+ */
+import "./ops/index.js";
+
+export * from "./tensor/creation.js";
+export type { DType, TypedArray } from "./tensor/dtype.js";
+export { getRngState, Generator, manualSeed, setRngState } from "./tensor/random.js";
+export { cpu, Device, device, tryAllGpus, tryGpu } from "./tensor/storage.js";
+export { Tensor, type NestedArray } from "./tensor/tensor.js";
+export { getBackend, jsBackend, setBackend, type Backend } from "./backend/index.js";
+export { grad, type BackwardOptions } from "./autograd/engine.js";
+export { onOp } from "./autograd/function.js";
+export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad-mode.js";
+export { gradcheck, gradcheckReport, type GradcheckOptions } from "./autograd/gradcheck.js";
+export * from "./ops/index.js";

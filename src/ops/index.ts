@@ -1,0 +1,40 @@
+// Loads every op family, installs the Tensor methods and hands the engine its arithmetic.
+import { setEngineOps } from "../autograd/engine.js";
+import "../autograd/tensor-methods.js";
+import { onesLike } from "../tensor/creation.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { add } from "./elementwise.js";
+import "./methods.js";
+import { sum } from "./reduce.js";
+import { reshape } from "./shape.js";
+
+/** Sums `t` over the dims that broadcasting added or stretched, giving `shape`. Example: `sumTo(g, [3, 1])`. */
+export function sumTo(t: Tensor, shape: readonly number[]): Tensor {
+  const lead = t.ndim - shape.length;
+  if (lead < 0)
+    throw new Error(`sumTo: cannot sum shape [${t.shape}] to the larger shape [${shape}]`);
+  const dims: number[] = [];
+  for (let i = 0; i < t.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && t.shape[i] !== 1)) dims.push(i);
+  }
+  return reshape(dims.length > 0 ? sum(t, dims, true) : t, shape);
+}
+
+setEngineOps({
+  add: (a, b) => add(a, b),
+  sumTo,
+  onesLike: (t) => onesLike(t),
+  detach: (t) => t.detach(),
+});
+
+export * from "./cast.js";
+export * from "./elementwise.js";
+export * from "./indexing.js";
+export * from "./inplace.js";
+export * from "./matmul.js";
+export { triangle } from "./methods.js";
+export * from "./reduce.js";
+export * from "./shape.js";
+export * from "./slicing.js";
+export * from "./softmax.js";
+export type { TensorLike } from "./util.js";

@@ -1,0 +1,74 @@
+import { apply, definePrimitive } from "../autograd/function.js";
+import { isGradEnabled } from "../autograd/grad-mode.js";
+import { getBackend } from "../backend/index.js";
+import { rand } from "../tensor/creation.js";
+import { isFloating } from "../tensor/dtype.js";
+import { normDim } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { cast } from "./cast.js";
+import { div, exp, lt, mul, sub } from "./elementwise.js";
+import { sum } from "./reduce.js";
+import { dense, empty, splitAt } from "./util.js";
+
+function defineSoftmax(name: string, log: boolean) {
+  return definePrimitive<{ dim: number }>({
+    name,
+    forward(ctx, [x], { dim }) {
+      const [outer, size, inner] = splitAt(x.shape, dim);
+      const out = empty(x.shape, x.dtype);
+      getBackend().softmax(dense(x).storage.data, outer, size, inner, out.storage.data, log);
+      ctx.save(out);
+      return out;
+    },
+    // softmax: dx = y (g - sum(g y)); log-softmax: dx = g - exp(y) sum(g).
+    backward: (g, ctx, { dim }) => {
+      const [y] = ctx.saved(name.toLowerCase());
+      if (isGradEnabled()) {
+        return log
+          ? [sub(g, mul(exp(y), sum(g, dim, true)))]
+          : [mul(y, sub(g, sum(mul(g, y), dim, true)))];
+      }
+      const [outer, size, inner] = splitAt(y.shape, dim);
+      const gradIn = empty(y.shape, y.dtype);
+      getBackend().softmaxBackward(
+        y.storage.data,
+        dense(g).storage.data,
+        outer,
+        size,
+        inner,
+        gradIn.storage.data,
+        log,
+      );
+      return [gradIn];
+    },
+  });
+}
+
+const Softmax = defineSoftmax("Softmax", false);
+const LogSoftmax = defineSoftmax("LogSoftmax", true);
+
+function floatInput(x: Tensor): Tensor {
+  return isFloating(x.dtype) ? x : cast(x, "float32");
+}
+
+/** Softmax along `dim`, stabilised by the max. Example: `nb.softmax(logits, 1)`. */
+export function softmax(x: Tensor, dim: number): Tensor {
+  return apply(Softmax, [floatInput(x)], { dim: normDim("softmax", dim, x.ndim) });
+}
+
+/** log(softmax(x)) along `dim`, computed stably. Example: `nb.logSoftmax(logits, -1)`. */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return apply(LogSoftmax, [floatInput(x)], { dim: normDim("logSoftmax", dim, x.ndim) });
+}
+
+/**
+ * Zeroes each element with probability `p` and scales the rest by 1/(1-p) when `training`;
+ * the identity otherwise. Example: `nb.dropout(x, 0.5, true)`.
+ */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability must be in [0, 1], got ${p}`);
+  if (!training || p === 0) return x;
+  if (p === 1) return mul(x, 0);
+  const keep = cast(lt(rand(x.shape.slice(), { dtype: x.dtype }), 1 - p), x.dtype);
+  return div(mul(x, keep), 1 - p);
+}

@@ -1,0 +1,40 @@
+import { getBackend } from "../backend/index.js";
+import type { View } from "../backend/index.js";
+import type { DType } from "../tensor/dtype.js";
+import { numelOf } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+
+/** The kernel-facing view of a tensor. */
+export function view(t: Tensor): View {
+  return { data: t.storage.data, shape: t.shape, strides: t.strides, offset: t.offset };
+}
+
+/** A view of `t` with explicit (e.g. broadcast) strides. */
+export function viewWith(t: Tensor, shape: readonly number[], strides: readonly number[]): View {
+  return { data: t.storage.data, shape, strides, offset: t.offset };
+}
+
+/** A fresh contiguous output tensor allocated by the active backend. */
+export function empty(shape: readonly number[], dtype: DType): Tensor {
+  return Tensor.fromArray(getBackend().alloc(dtype, numelOf(shape)), shape);
+}
+
+/** The contiguous data of `t` (its own array when it is already dense from offset 0). */
+export function dense(t: Tensor): Tensor {
+  if (t.isContiguous() && t.offset === 0 && t.storage.data.length === t.numel()) return t;
+  const out = empty(t.shape, t.dtype);
+  getBackend().copy(view(t), out.storage.data);
+  return out;
+}
+
+/** Values that an op accepts in place of a tensor: a tensor or a JS scalar. */
+export type TensorLike = Tensor | number | boolean;
+
+/** Turns the first three dims of `[..., size, ...]` around `dim` into `[outer, size, inner]`. */
+export function splitAt(shape: readonly number[], dim: number): [number, number, number] {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < dim; i++) outer *= shape[i];
+  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i];
+  return [outer, shape[dim] ?? 1, inner];
+}

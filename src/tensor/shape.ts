@@ -1,0 +1,118 @@
+/** Shape and stride arithmetic shared by every layer. */
+
+/** Number of elements of a shape. Example: `numelOf([2, 3]) === 6`. */
+export function numelOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major (C-contiguous) strides of a shape. Example: `contiguousStrides([2, 3])` is `[3, 1]`. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/** True when `strides` are the row-major strides of `shape` (size-1 dims may have any stride). */
+export function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== expected) return false;
+    expected *= shape[i];
+  }
+  return true;
+}
+
+/** Formats a shape for error messages: `[2,3]`. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(",")}]`;
+}
+
+/** Broadcasts two shapes with NumPy rules, or throws naming the op and both shapes. */
+export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
+  if (a.length === b.length) {
+    let same = true;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) same = false;
+    if (same) return a.slice();
+  }
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(
+        `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast (dim ${i - n}: ${da} vs ${db})`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * Strides that read a tensor of `shape`/`strides` as if broadcast to `target`
+ * (0 stride on broadcast dims). Assumes the shapes are broadcast-compatible.
+ */
+export function broadcastStrides(
+  shape: readonly number[],
+  strides: readonly number[],
+  target: readonly number[],
+): number[] {
+  const out = new Array<number>(target.length).fill(0);
+  const lead = target.length - shape.length;
+  for (let i = 0; i < shape.length; i++) {
+    out[lead + i] = shape[i] === 1 && target[lead + i] !== 1 ? 0 : strides[i];
+  }
+  return out;
+}
+
+/** Normalises a possibly negative dim against `ndim`, or throws an out-of-range error. */
+export function normDim(op: string, dim: number, ndim: number): number {
+  const lo = -Math.max(ndim, 1);
+  const hi = Math.max(ndim, 1) - 1;
+  if (!Number.isInteger(dim) || dim < lo || dim > hi) {
+    throw new RangeError(
+      `${op}: dim ${dim} is out of range for a tensor of ${ndim} dims (expected ${lo}..${hi})`,
+    );
+  }
+  return dim < 0 ? dim + Math.max(ndim, 1) : dim;
+}
+
+/** Normalises a list of dims (or all dims when undefined), sorted and without duplicates. */
+export function normDims(
+  op: string,
+  dims: number | readonly number[] | undefined,
+  ndim: number,
+): number[] {
+  if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof dims === "number" ? [dims] : dims;
+  const out = list.map((d) => normDim(op, d, ndim));
+  const unique = [...new Set(out)].sort((x, y) => x - y);
+  if (unique.length !== out.length)
+    throw new Error(`${op}: dim ${fmtShape(list as number[])} repeats a dim`);
+  return unique;
+}
+
+/** Checks a shape given by the user: non-negative integers. */
+export function checkShape(op: string, shape: readonly number[]): number[] {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new RangeError(
+        `${op}: invalid shape ${fmtShape(shape)} (dims must be non-negative integers)`,
+      );
+    }
+  }
+  return shape.slice();
+}
+
+/** Accepts `f(2, 3)` or `f([2, 3])` style shape arguments. */
+export function shapeArg(args: readonly (number | readonly number[])[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
+  return args as number[];
+}
