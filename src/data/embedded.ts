@@ -96,10 +96,10 @@ const PER_CLASS = TRAIN_PER_CLASS + TEST_PER_CLASS;
 
 /**
  * Fast path: scan the exact text shape `{"data":[[int,...],[],...]}` byte by byte into the first
- * `PER_CLASS` non-empty images. Returns false (leaving `dst` partly written) on anything else,
+ * `count` non-empty images. Returns false (leaving `dst` partly written) on anything else,
  * and the caller falls back to JSON.parse, which then reports what is wrong.
  */
-function scanClassJson(bytes: Uint8Array, dst: Uint8Array): boolean {
+function scanClassJson(bytes: Uint8Array, dst: Uint8Array, count: number): boolean {
   const n = bytes.length;
   let i = 0;
   const ws = () => {
@@ -117,29 +117,39 @@ function scanClassJson(bytes: Uint8Array, dst: Uint8Array): boolean {
   if (!expect("{") || !expect('"data"') || !expect(":") || !expect("[")) return false;
   let images = 0;
   ws();
-  if (bytes[i] === 0x5d) return false; // no images at all
+  if (bytes[i] === 0x5d) return false; // no images at all: let the reference path report it
   for (;;) {
     if (!expect("[")) return false;
     ws();
     if (bytes[i] === 0x5d) {
       i++; // an empty entry: skipped
     } else {
-      const full = images >= PER_CLASS; // past what we need: validate the syntax, keep nothing
+      const full = images >= count; // past what we need: validate the syntax, keep nothing
       const base = images * PIXELS;
       let p = 0;
+      let c = bytes[i];
       for (;;) {
-        ws();
-        let v = 0;
+        while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = bytes[++i];
         const first = i;
-        while (i < n && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) v = v * 10 + bytes[i++]! - 0x30;
-        if (i === first || i - first > 3 || v > 255 || (bytes[first] === 0x30 && i - first > 1))
+        let v = 0;
+        while (c !== undefined && c >= 0x30 && c <= 0x39) {
+          v = v * 10 + c - 0x30;
+          c = bytes[++i];
+        }
+        const digits = i - first;
+        if (
+          digits === 0 ||
+          digits > 3 ||
+          v > 255 ||
+          (digits > 1 && bytes[first] === 0x30) ||
+          p >= PIXELS
+        )
           return false;
-        if (p >= PIXELS) return false;
         if (!full) dst[base + p] = v;
         p++;
-        ws();
-        if (bytes[i] === 0x2c) i++;
-        else if (bytes[i] === 0x5d) {
+        while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = bytes[++i];
+        if (c === 0x2c) c = bytes[++i];
+        else if (c === 0x5d) {
           i++;
           break;
         } else return false;
@@ -156,16 +166,16 @@ function scanClassJson(bytes: Uint8Array, dst: Uint8Array): boolean {
   }
   if (!expect("}")) return false;
   ws();
-  return i === n && images >= PER_CLASS;
+  return i === n && images >= count;
 }
 
 /** Reference path: JSON.parse, with an error naming the file and entry for anything unexpected. */
-function parseClassJson(text: string, file: string, dst: Uint8Array): void {
+function parseClassJson(text: string, file: string, dst: Uint8Array, count: number): void {
   const entries: unknown = JSON.parse(text)?.data;
   if (!Array.isArray(entries))
     throw new Error(`fashion-mnist: ${file}: expected {"data": [[784 ints], ...]}`);
   let k = 0; // index among the non-empty entries
-  for (let e = 0; e < entries.length && k < PER_CLASS; e++) {
+  for (let e = 0; e < entries.length && k < count; e++) {
     const image = entries[e];
     if (!Array.isArray(image))
       throw new Error(`fashion-mnist: ${file}: entry ${e} is not an array`);
@@ -186,19 +196,23 @@ function parseClassJson(text: string, file: string, dst: Uint8Array): void {
     }
     k++;
   }
-  if (k < PER_CLASS)
-    throw new Error(
-      `fashion-mnist: ${file}: ${k} non-empty images, expected at least ${PER_CLASS}`,
-    );
+  if (k < count) {
+    throw new Error(`fashion-mnist: ${file}: ${k} non-empty images, expected at least ${count}`);
+  }
 }
 
 /**
- * Decode one class file of the `fashion-mnist` package: its first 7000 non-empty images, packed.
+ * Decode one class file of the `fashion-mnist` package: its first `count` non-empty 28x28 images, packed.
  * @example decodeFashionMnistClass(readFileSync(".../clothes/0.json"), "0.json").length; // 7000 * 784
  */
-export function decodeFashionMnistClass(bytes: Uint8Array, file = "<bytes>"): Uint8Array {
-  const dst = new Uint8Array(PER_CLASS * PIXELS);
-  if (!scanClassJson(bytes, dst)) parseClassJson(new TextDecoder().decode(bytes), file, dst);
+export function decodeFashionMnistClass(
+  bytes: Uint8Array,
+  file = "<bytes>",
+  count = PER_CLASS,
+): Uint8Array {
+  const dst = new Uint8Array(count * PIXELS);
+  if (!scanClassJson(bytes, dst, count))
+    parseClassJson(new TextDecoder().decode(bytes), file, dst.fill(0), count);
   return dst;
 }
 

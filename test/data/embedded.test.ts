@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import {
+  decodeFashionMnistClass,
   defaultCacheDir,
   FASHION_MNIST_LABELS,
   fashionMnistCacheDir,
@@ -137,4 +138,29 @@ test("getFashionMnistLabels maps class indices to d2l's text labels", () => {
   assert.deepEqual(getFashionMnistLabels(new BigInt64Array([3n])), ["dress"]);
   assert.equal(FASHION_MNIST_LABELS.length, 10);
   assert.throws(() => getFashionMnistLabels([10]), /label 10 is not a class index in 0..9/);
+});
+
+test("decodeFashionMnistClass: the fast scanner and the JSON.parse path agree; errors name the file", () => {
+  const img = (seed: number) => Array.from({ length: 784 }, (_, p) => (p * 7 + seed * 13) % 256);
+  const images = [img(1), [], img(2), img(3), []];
+  const expected = Uint8Array.from([...img(1), ...img(2)]);
+  const compact = Buffer.from(JSON.stringify({ data: images }));
+  assert.deepEqual(decodeFashionMnistClass(compact, "c.json", 2), expected);
+  // Pretty-printed (still the fast path) and with 1.0 / 1e0 numbers (the JSON.parse path).
+  const pretty = Buffer.from(JSON.stringify({ data: images }, null, 2));
+  assert.deepEqual(decodeFashionMnistClass(pretty, "c.json", 2), expected);
+  const floaty = Buffer.from(compact.toString().replace("[13,", "[13.0,").replace(",20,", ",2e1,"));
+  assert.notDeepEqual(floaty, compact);
+  assert.deepEqual(decodeFashionMnistClass(floaty, "c.json", 2), expected);
+  const bad = (text: string, re: RegExp) =>
+    assert.throws(() => decodeFashionMnistClass(Buffer.from(text), "c.json", 2), re);
+  bad('{"data": 3}', /fashion-mnist: c.json: expected \{"data": \[\[784 ints\], ...\]\}/);
+  bad(JSON.stringify({ data: [img(1), [1, 2]] }), /c.json: entry 1 has 2 values, expected 784/);
+  bad(JSON.stringify({ data: [img(1), [...img(2).slice(1), 256]] }), /entry 1 pixel 783 is 256/);
+  bad(
+    JSON.stringify({ data: [img(1), [], []] }),
+    /c.json: 1 non-empty images, expected at least 2/,
+  );
+  bad(JSON.stringify({ data: [img(1), "x"] }), /entry 1 is not an array/);
+  bad('{"data": [', /JSON/);
 });
