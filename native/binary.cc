@@ -2,7 +2,9 @@
 // through element strides (0 on broadcast dims). After coalescing, the innermost run is one of
 // same-shape, scalar-operand (column broadcast) or general-strided; row broadcasts (bias add)
 // become a same-shape inner run repeated per row.
+#include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -56,8 +58,8 @@ inline T apply(T a, T b) {
 // One inner run of n elements. The stride patterns get their own loops so the compiler
 // vectorises the common cases.
 template <Op op, class T>
-inline void run(const T* __restrict a, int64_t sa, const T* __restrict b, int64_t sb,
-                T* __restrict o, int64_t n) {
+// No __restrict: in-place updates (out == a) are legitimate callers.
+inline void run(const T* a, int64_t sa, const T* b, int64_t sb, T* o, int64_t n) {
   if (sa == 1 && sb == 1) {
     for (int64_t i = 0; i < n; i++) o[i] = apply<op>(a[i], b[i]);
   } else if (sa == 1 && sb == 0) {
@@ -92,8 +94,7 @@ void broadcast(const Layout& L, const T* a, const T* b, T* out) {
     int64_t row = e0 / inner, col = e0 % inner;
     std::vector<int64_t> idx(nd, 0);
     int64_t offA = 0, offB = 0;
-    for (int d = nd - 2, r = 0; d >= 0; d--) {
-      (void)r;
+    for (int d = nd - 2; d >= 0; d--) {
       idx[d] = row % L.shape[d];
       row /= L.shape[d];
       offA += idx[d] * L.strides[0][d];
