@@ -88,7 +88,7 @@ export function loadSafetensors(path: string): SafetensorsContents {
   } catch (e) {
     const message = (e as Error).message;
     if (message.startsWith("safetensors: ")) {
-      throw new Error(`safetensors: ${path}: ${message.slice("safetensors: ".length)}`);
+      throw new Error(`safetensors: ${path}: ${message.slice("safetensors: ".length)}`, { cause: e });
     }
     throw e;
   }

@@ -4,7 +4,7 @@ import { promoteTypes } from "../tensor/dtype.js";
 import { broadcastStrides, fmtShape, normDim, numelOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
-import { empty, view, viewWith } from "./util.js";
+import { empty, view } from "./util.js";
 
 // ---------------------------------------------------------------- copies
 
