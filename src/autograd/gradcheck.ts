@@ -70,6 +70,14 @@ export function gradcheckReport(
       );
   });
   const differentiable = inputs.map((x, i) => (x.requiresGrad ? i : -1)).filter((i) => i >= 0);
+  for (const i of differentiable) {
+    // Perturbing a value that several elements share (an expanded view) would move them all.
+    const offsets = elementOffsets(inputs[i]);
+    if (new Set(offsets).size !== offsets.length)
+      throw new Error(
+        `gradcheck: input ${i} (shape ${fmtShape(inputs[i].shape)}) has elements that share memory (an expanded view); pass a contiguous copy`,
+      );
+  }
   if (differentiable.length === 0) throw new Error("gradcheck: no input requires grad");
   let worst: GradcheckReport = { ok: true, input: -1, element: -1, analytic: 0, numeric: 0 };
   let worstExcess = -Infinity;

@@ -535,7 +535,9 @@ const Where = definePrimitive({
 /** `cond ? a : b` elementwise, with broadcasting. Example: `nb.where(x.gt(0), x, 0)`. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError("where: condition must be a bool Tensor");
-  const [x, y] = promote("where", a, b);
+  // Two JS numbers give a float32 result (JS cannot tell 1 from 1.0).
+  const first = a instanceof Tensor || b instanceof Tensor ? a : scalarTensor(a, "float32");
+  const [x, y] = promote("where", first, b);
   const c = cond.dtype === "bool" ? cond : ne(cond, 0);
   return apply(Where, [c, x, y], undefined);
 }

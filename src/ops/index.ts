@@ -32,8 +32,10 @@ export * from "./elementwise.js";
 export * from "./indexing.js";
 export * from "./inplace.js";
 export * from "./matmul.js";
-export { triangle } from "./methods.js";
+export { triangle, tril, triu } from "./methods.js";
 export * from "./reduce.js";
+// `var` is a reserved word in declarations but fine as an export name: `nb.var(x)`.
+export { variance as var } from "./reduce.js";
 export * from "./shape.js";
 export * from "./slicing.js";
 export * from "./softmax.js";

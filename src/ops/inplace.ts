@@ -30,72 +30,69 @@ export function writeInto(op: string, target: Tensor, value: Tensor, allowCast =
 }
 
 /**
- * Runs an in-place update `self = fn(self)`. Without grad tracking it simply overwrites the data.
- * On a non-leaf that requires grad it rebases the history: the old value is cloned, so backward
- * rules that saved it still see it, and `self` takes the new node, as in PyTorch.
+ * Runs an in-place update `self = fn(self)`, where `others` are the other operands. Without grad
+ * tracking it simply overwrites the data. When the update must be recorded (self requires grad,
+ * or an operand does) it rebases the history as PyTorch does: `fn` runs on a clone of the old
+ * value, so the new node's saved tensors are not the ones being overwritten, and `self` takes the
+ * new node. Nodes that saved `self` itself see its version change and refuse to run backward.
  */
-export function inplace(op: string, self: Tensor, fn: (current: Tensor) => Tensor): Tensor {
-  if (isGradEnabled() && self.requiresGrad) {
-    if (self.isLeaf) {
-      throw new Error(
-        `${op}: a leaf tensor that requires grad (shape ${fmtShape(self.shape)}) is being used in an in-place operation; wrap it in nb.noGrad(() => ...) or use the out-of-place op`,
-      );
-    }
-    if (self.base !== null && self.base.requiresGrad) {
-      throw new Error(
-        `${op}: in-place changes to a view of a tensor that requires grad are not supported; use the out-of-place op`,
-      );
-    }
-    const result = fn(clone(self));
-    writeInto(op, self, result);
-    self.gradFn = result.gradFn;
+export function inplace(
+  op: string,
+  self: Tensor,
+  others: readonly TensorLike[],
+  fn: (current: Tensor) => Tensor,
+): Tensor {
+  const record =
+    isGradEnabled() &&
+    (self.requiresGrad || others.some((o) => o instanceof Tensor && o.requiresGrad));
+  if (!record) {
+    writeInto(
+      op,
+      self,
+      noGrad(() => fn(self)),
+    );
     return self;
   }
-  const result = noGrad(() => fn(self));
-  if (isGradEnabled() && result.requiresGrad && !self.requiresGrad) {
-    // x.add_(w) where only w requires grad: x joins the graph through the new node.
-    if (self.base !== null)
-      throw new Error(
-        `${op}: in-place changes to a view that would make it require grad are not supported`,
-      );
-    const tracked = fn(self.detach());
-    writeInto(op, self, tracked);
-    self.gradFn = tracked.gradFn;
-    self.setRequiresGradUnchecked(true);
-    return self;
+  if (self.requiresGrad && self.isLeaf) {
+    throw new Error(
+      `${op}: a leaf tensor that requires grad (shape ${fmtShape(self.shape)}) is being used in an in-place operation; wrap it in nb.noGrad(() => ...) or use the out-of-place op`,
+    );
   }
+  if (self.base !== null && (self.base.requiresGrad || !self.requiresGrad)) {
+    throw new Error(
+      `${op}: in-place changes that autograd must record are not supported on a view (shape ${fmtShape(self.shape)}); use the out-of-place op`,
+    );
+  }
+  const result = fn(clone(self));
   writeInto(op, self, result);
+  self.gradFn = result.gradFn;
+  self.setRequiresGradUnchecked(true);
   return self;
 }
 
 /** In place `self += alpha * other`. Example: `x.add_(1)`. */
 export const add_ = (self: Tensor, other: TensorLike, alpha = 1): Tensor =>
-  inplace("add_", self, (cur) => add(cur, other, alpha));
+  inplace("add_", self, [other], (cur) => add(cur, other, alpha));
 /** In place `self -= alpha * other`. Example: `w.sub_(g.mul(lr))`. */
 export const sub_ = (self: Tensor, other: TensorLike, alpha = 1): Tensor =>
-  inplace("sub_", self, (cur) => sub(cur, other, alpha));
+  inplace("sub_", self, [other], (cur) => sub(cur, other, alpha));
 /** In place `self *= other`. Example: `x.mul_(0.5)`. */
 export const mul_ = (self: Tensor, other: TensorLike): Tensor =>
-  inplace("mul_", self, (cur) => mul(cur, other));
+  inplace("mul_", self, [other], (cur) => mul(cur, other));
 /** In place `self /= other`. Example: `x.div_(2)`. */
 export const div_ = (self: Tensor, other: TensorLike): Tensor =>
-  inplace("div_", self, (cur) => div(cur, other));
+  inplace("div_", self, [other], (cur) => div(cur, other));
 /** In place clamp. Example: `x.clamp_(0, 1)`. */
 export const clamp_ = (self: Tensor, min?: number | null, max?: number | null): Tensor =>
-  inplace("clamp_", self, (cur) => clamp(cur, min, max));
+  inplace("clamp_", self, [], (cur) => clamp(cur, min, max));
 
-// Writes that replace every value: they cut the history, so they run as plain data writes.
+// Writes that replace every value. On a recorded non-leaf the result still joins the graph (with a
+// zero gradient to the old value), so the tensor keeps requiring grad as in PyTorch.
 function overwrite(op: string, self: Tensor, value: Tensor, allowCast = false): Tensor {
-  if (isGradEnabled() && self.requiresGrad && self.isLeaf) {
-    throw new Error(
-      `${op}: a leaf tensor that requires grad (shape ${fmtShape(self.shape)}) is being used in an in-place operation; wrap it in nb.noGrad(() => ...)`,
-    );
+  if (isGradEnabled() && (self.requiresGrad || value.requiresGrad)) {
+    return inplace(op, self, [value], (cur) => add(mul(cur, 0), value));
   }
   writeInto(op, self, value, allowCast);
-  if (isGradEnabled() && self.requiresGrad) {
-    self.gradFn = value.gradFn;
-    self.setRequiresGradUnchecked(value.requiresGrad);
-  }
   return self;
 }
 
@@ -111,9 +108,6 @@ export function fill_(self: Tensor, value: number | boolean): Tensor {
 }
 /** Copies `src` (broadcast) into `self`. Example: `w.copy_(nb.zeros([3]))`. */
 export function copy_(self: Tensor, src: Tensor): Tensor {
-  if (isGradEnabled() && (self.requiresGrad || src.requiresGrad)) {
-    return inplace("copy_", self, (cur) => add(mul(cur, 0), src));
-  }
   return overwrite("copy_", self, src, true);
 }
 /** Fills with normal samples. Example: `w.normal_(0, 0.01)`. */

@@ -323,6 +323,11 @@ P.bool = function (this: T) {
   return cast(this, "bool");
 };
 
+/** The lower triangle of the last two dims (on and below `diagonal`), zeros elsewhere. Example: `nb.tril(x)`. */
+export const tril = (x: T, diagonal = 0): T => triangle(x, diagonal, true);
+/** The upper triangle of the last two dims (on and above `diagonal`). Example: `nb.triu(x, 1)`. */
+export const triu = (x: T, diagonal = 0): T => triangle(x, diagonal, false);
+
 /** Lower (`lower`) or upper triangle of the last two dims; the rest is zeroed. Example: `nb.tril(x)`. */
 export function triangle(x: T, diagonal: number, lower: boolean): T {
   if (x.ndim < 2)

@@ -1,7 +1,7 @@
 import { apply, definePrimitive } from "../autograd/function.js";
 import { getBackend } from "../backend/index.js";
 import { promoteTypes } from "../tensor/dtype.js";
-import { broadcastStrides, fmtShape, normDim, numelOf } from "../tensor/shape.js";
+import { broadcastStrides, fmtShape, normDim, numelOf, viewStrides } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
 import { empty, view } from "./util.js";
@@ -30,7 +30,8 @@ const Reshape = definePrimitive<{ shape: number[] }>({
   name: "View",
   forward(ctx, [x], { shape }) {
     ctx.extra.inputShape = x.shape;
-    if (x.isContiguous()) return new Tensor(x.storage, shape, undefined, x.offset, x.base ?? x);
+    const strides = viewStrides(x.shape, x.strides, shape);
+    if (strides !== null) return new Tensor(x.storage, shape, strides, x.offset, x.base ?? x);
     const out = empty(shape, x.dtype);
     getBackend().copy(view(x), out.storage.data);
     return out;
@@ -69,14 +70,15 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return apply(Reshape, [x], { shape: target });
 }
 
-/** Like reshape, but fails unless the tensor is contiguous (PyTorch's `view`). Example: `x.view([-1])`. */
+/** Like reshape, but fails unless the result can share the data (PyTorch's `view`). Example: `x.view([-1])`. */
 export function viewAs(x: Tensor, shape: readonly number[]): Tensor {
-  if (!x.isContiguous()) {
+  const target = resolveShape("view", x, shape);
+  if (viewStrides(x.shape, x.strides, target) === null) {
     throw new Error(
-      `view: the tensor of shape ${fmtShape(x.shape)} is not contiguous; use reshape() or contiguous() first`,
+      `view: a tensor of shape ${fmtShape(x.shape)} and strides ${fmtShape(x.strides)} cannot be viewed as ${fmtShape(target)} without a copy; use reshape() or contiguous() first`,
     );
   }
-  return reshape(x, shape);
+  return reshape(x, target);
 }
 
 const Permute = definePrimitive<{ dims: number[] }>({

@@ -14,46 +14,66 @@ export function formatTensor(t: Tensor): string {
   const format = makeFormatter(t, values, summarize);
   let body: string;
   if (t.numel() === 0) {
-    body = t.ndim === 1 ? "[]" : "[]";
+    body = "[]";
   } else if (t.ndim === 0) {
     body = format(values[0]);
   } else {
     body = formatDims(t.shape, values, 0, 0, prefix.length, format, summarize);
   }
   const suffixes: string[] = [];
+  // An empty tensor shows its size (unless 1-D) and any non-default dtype; int32 is nabla's default
+  // integer type (PyTorch's int64), so only float64 is named otherwise.
   if (t.numel() === 0 && t.ndim !== 1) suffixes.push(`size=(${t.shape.join(", ")})`);
-  if (t.dtype === "float64") suffixes.push("dtype=torch.float64");
+  if (t.dtype === "float64" || (t.numel() === 0 && t.dtype !== "float32"))
+    suffixes.push(`dtype=torch.${t.dtype}`);
   if (t.gradFn !== null) suffixes.push(`grad_fn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) suffixes.push("requires_grad=True");
-  return `${prefix}${body}${suffixes.map((s) => `, ${s}`).join("")})`;
+  return addSuffixes(prefix + body, suffixes, prefix.length);
 }
 
-function makeFormatter(
-  t: Tensor,
-  values: ArrayLike<number>,
-  summarize: boolean,
-): (v: number) => string {
-  if (t.dtype === "bool") return pad((v) => (v ? "True" : "False"), ["True", "False"]);
-  if (t.dtype === "int32") {
-    const sample = sampleValues(t, values, summarize);
-    return pad((v) => String(v), sample.map(String));
+// As torch's _add_suffixes: a suffix that would pass the line width goes on a new line.
+function addSuffixes(text: string, suffixes: readonly string[], indent: number): string {
+  const parts = [text];
+  let lastLineLength = text.length - text.lastIndexOf("\n") + 1;
+  for (const suffix of suffixes) {
+    if (lastLineLength + suffix.length + 2 > LINE_WIDTH) {
+      parts.push(`,\n${" ".repeat(indent)}${suffix}`);
+      lastLineLength = indent + suffix.length;
+    } else {
+      parts.push(`, ${suffix}`);
+      lastLineLength += suffix.length + 2;
+    }
   }
+  return `${parts.join("")})`;
+}
+
+// PyTorch's _Formatter: the element width comes from the nonzero finite values only (zeros, nan and
+// inf never widen a column), and integer-valued floats print as "1." unless the range calls for
+// scientific notation.
+function makeFormatter(t: Tensor, values: ArrayLike<number>, summarize: boolean): Formatter {
   const sample = sampleValues(t, values, summarize);
-  const finite = sample.filter((v) => Number.isFinite(v));
-  const nonzero = finite.filter((v) => v !== 0).map(Math.abs);
-  const intMode = finite.every((v) => Number.isInteger(v));
+  if (t.dtype === "bool")
+    return pad(
+      (v) => (v ? "True" : "False"),
+      sample.map((v) => (v ? "True" : "False")),
+    );
+  if (t.dtype === "int32") return pad((v) => String(v), sample.map(String));
+  const nonzero = sample.filter((v) => Number.isFinite(v) && v !== 0);
+  if (nonzero.length === 0)
+    return pad((v) => (Number.isFinite(v) ? `${fixed(v, 0)}.` : special(v)), ["0"]);
+  const abs = nonzero.map(Math.abs);
+  const maxAbs = Math.max(...abs);
+  const minAbs = Math.min(...abs);
+  const intMode = nonzero.every((v) => Number.isInteger(v));
   let fmt: (v: number) => string;
-  const maxAbs = nonzero.length ? Math.max(...nonzero) : 0;
-  const minAbs = nonzero.length ? Math.min(...nonzero) : 0;
-  if (intMode) {
-    fmt =
-      maxAbs > 1e8 ? (v) => sci(v) : (v) => (Number.isFinite(v) ? `${v.toFixed(0)}.` : special(v));
-  } else if (nonzero.length && (maxAbs / minAbs > 1000 || maxAbs > 1e8 || minAbs < 1e-4)) {
-    fmt = (v) => sci(v);
+  if (maxAbs / minAbs > 1000 || maxAbs > 1e8 || (!intMode && minAbs < 1e-4)) {
+    fmt = sci;
+  } else if (intMode) {
+    fmt = (v) => (Number.isFinite(v) ? `${fixed(v, 0)}.` : special(v));
   } else {
-    fmt = (v) => (Number.isFinite(v) ? v.toFixed(4) : special(v));
+    fmt = (v) => (Number.isFinite(v) ? fixed(v, 4) : special(v));
   }
-  return pad(fmt, sample.map(fmt));
+  return pad(fmt, nonzero.map(fmt));
 }
 
 function sci(v: number): string {
@@ -66,9 +86,16 @@ function special(v: number): string {
   return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
 }
 
-function pad(fmt: (v: number) => string, samples: string[]): (v: number) => string {
-  const width = Math.max(0, ...samples.map((s) => s.length));
-  return (v) => fmt(v).padStart(width);
+type Formatter = ((v: number) => string) & { width: number };
+
+function pad(fmt: (v: number) => string, samples: string[]): Formatter {
+  const width = Math.max(1, ...samples.map((s) => s.length));
+  return Object.assign((v: number) => fmt(v).padStart(width), { width });
+}
+
+// Python writes -0.0 as "-0.0000"; JS's toFixed drops the sign.
+function fixed(v: number, digits: number): string {
+  return Object.is(v, -0) ? `-${(0).toFixed(digits)}` : v.toFixed(digits);
 }
 
 // The values that will be printed (only the edges when summarised), so widths match PyTorch.
@@ -83,7 +110,7 @@ function sampleValues(t: Tensor, values: ArrayLike<number>, summarize: boolean):
     const n = t.shape[dim];
     let step = 1;
     for (let d = dim + 1; d < t.ndim; d++) step *= t.shape[d];
-    for (const i of edgeIndices(n, true)) walk(dim + 1, start + i * step);
+    for (const i of edgeIndices(n, true)) if (i >= 0) walk(dim + 1, start + i * step);
   };
   walk(0, 0);
   return out;
@@ -102,7 +129,7 @@ function formatDims(
   dim: number,
   start: number,
   indent: number,
-  format: (v: number) => string,
+  format: Formatter,
   summarize: boolean,
 ): string {
   const n = shape[dim];
@@ -110,9 +137,9 @@ function formatDims(
   for (let d = dim + 1; d < shape.length; d++) step *= shape[d];
   const indices = edgeIndices(n, summarize);
   if (dim === shape.length - 1) {
-    const items = indices.map((i) => (i < 0 ? "..." : format(values[start + i])));
-    const width = Math.max(...items.map((s) => s.length)) + 2;
-    const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent - 1) / width));
+    // A summarised row shows " ..." as one more element; the per-line count uses the shared width.
+    const items = indices.map((i) => (i < 0 ? " ..." : format(values[start + i])));
+    const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (format.width + 2)));
     const lines: string[] = [];
     for (let i = 0; i < items.length; i += perLine)
       lines.push(items.slice(i, i + perLine).join(", "));

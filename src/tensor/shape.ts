@@ -116,3 +116,41 @@ export function shapeArg(args: readonly (number | readonly number[])[]): number[
   if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
   return args as number[];
 }
+
+/**
+ * Strides that view a tensor of `shape`/`strides` as `target` without copying, or null when the
+ * layout does not allow it (PyTorch's computeStride): each run of dims that is contiguous in
+ * memory may be split or merged freely. Example: `viewStrides([2, 3], [1, 2], [2, 3, 1])`.
+ */
+export function viewStrides(
+  shape: readonly number[],
+  strides: readonly number[],
+  target: readonly number[],
+): number[] | null {
+  if (shape.length === 0) return target.map(() => 1);
+  const numel = numelOf(shape);
+  if (numel === 0) return contiguousStrides(target);
+  const out = new Array<number>(target.length);
+  let viewD = target.length - 1;
+  let chunkBaseStride = strides[strides.length - 1];
+  let tensorNumel = 1;
+  let viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d];
+    // At the start of a contiguous chunk, the target dims that cover it get strides within it.
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBaseStride)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || target[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBaseStride;
+        viewNumel *= target[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBaseStride = strides[d - 1];
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  return viewD === -1 ? out : null;
+}
