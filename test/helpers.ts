@@ -82,7 +82,7 @@ export function assertThrowsWith(fn: () => unknown, ...fragments: (string | RegE
   assert.throws(fn, (err: unknown) => {
     assert.ok(err instanceof Error, "expected an Error");
     for (const f of fragments) {
-      const ok = typeof f === "string" ? err.message.includes(f) : f.test(err.message);
+      const ok: boolean = typeof f === "string" ? err.message.includes(f) : f.test(err.message);
       assert.ok(ok, `error message ${JSON.stringify(err.message)} lacks ${String(f)}`);
     }
     return true;
