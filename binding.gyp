@@ -25,7 +25,8 @@
         "native/optim.cc"
       ],
       "include_dirs": ["native"],
-      "cflags!": ["-O2", "-O3", "-fno-omit-frame-pointer"],
+      # gyp applies "cflags!" after merging, so it must not name flags added below (-O3).
+      "cflags!": ["-O2"],
       "cflags_cc!": ["-std=gnu++17", "-std=c++17", "-std=gnu++20", "-fno-rtti"],
       # -march=native: the addon is compiled where it runs (DESIGN.md). 512-bit vectors pay off on
       # cores with full-width AVX-512 units (Zen 4/5, Ice Lake+); harmless where AVX-512 is absent.
