@@ -1,7 +1,14 @@
 import { apply, definePrimitive } from "../autograd/function.js";
 import { getBackend } from "../backend/index.js";
 import { promoteTypes } from "../tensor/dtype.js";
-import { broadcastStrides, fmtShape, normDim, numelOf, viewStrides } from "../tensor/shape.js";
+import {
+  broadcastShapes as broadcastPair,
+  broadcastStrides,
+  fmtShape,
+  normDim,
+  numelOf,
+  viewStrides,
+} from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
 import { empty, view } from "./util.js";
@@ -164,6 +171,11 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   });
   if (target.length === x.ndim && target.every((d, i) => d === x.shape[i])) return x;
   return apply(Expand, [x], { shape: target });
+}
+
+/** The shape that `shapes` broadcast to by NumPy rules (`torch.broadcast_shapes`). Example: `nb.broadcastShapes([3, 1], [4])` is `[3, 4]`. */
+export function broadcastShapes(...shapes: readonly (readonly number[])[]): number[] {
+  return shapes.reduce<number[]>((acc, s) => broadcastPair("broadcastShapes", acc, s), []);
 }
 
 // ---------------------------------------------------------------- strided slicing

@@ -86,6 +86,8 @@ function resolveSlice(s: Slice, size: number, dim: number): DimSlice {
     throw new Error(`index: slice step must be a positive integer, got ${step} (dim ${dim})`);
   const clampIdx = (v: number | null | undefined, dflt: number) => {
     if (v === null || v === undefined) return dflt;
+    if (!Number.isInteger(v))
+      throw new TypeError(`index: slice bound ${v} is not an integer (dim ${dim})`);
     const w = v < 0 ? v + size : v;
     return Math.min(Math.max(w, 0), size);
   };
@@ -134,6 +136,8 @@ function plan(x: Tensor, items: Item[]): Plan {
       newAxes.push(outDim++);
     } else if (it.kind === "int") {
       const size = x.shape[d];
+      if (!Number.isInteger(it.value))
+        throw new TypeError(`index: ${it.value} is not an integer (dim ${d})`);
       const i = it.value < 0 ? it.value + size : it.value;
       if (i < 0 || i >= size)
         throw new RangeError(

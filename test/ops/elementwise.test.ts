@@ -62,10 +62,20 @@ for (const [name, fn, ref, positive] of unary) {
 }
 
 test("numerics at the edges: softplus is linear above 20, sigmoid and exp saturate cleanly", () => {
-  assertClose(nb.softplus(nb.tensor([30, -30], { dtype: "float64" })), [30, Math.log1p(Math.exp(-30))], { rtol: 1e-12 });
+  assertClose(
+    nb.softplus(nb.tensor([30, -30], { dtype: "float64" })),
+    [30, Math.log1p(Math.exp(-30))],
+    { rtol: 1e-12 },
+  );
   assertClose(nb.tensor([-800, 800]).sigmoid(), [0, 1]);
-  assertClose(nb.tensor([1e-10], { dtype: "float64" }).log1p(), [Math.log1p(1e-10)], { rtol: 1e-12, atol: 0 });
-  assertClose(nb.tensor([1e-10], { dtype: "float64" }).expm1(), [Math.expm1(1e-10)], { rtol: 1e-12, atol: 0 });
+  assertClose(nb.tensor([1e-10], { dtype: "float64" }).log1p(), [Math.log1p(1e-10)], {
+    rtol: 1e-12,
+    atol: 0,
+  });
+  assertClose(nb.tensor([1e-10], { dtype: "float64" }).expm1(), [Math.expm1(1e-10)], {
+    rtol: 1e-12,
+    atol: 0,
+  });
   assertClose(nb.tensor([-1, 0, 1]).log(), [Number.NaN, -Infinity, 0]);
   assertClose(nb.tensor([0.5, 1.5, 2.5, -0.5]).round(), [0, 2, 2, -0], { atol: 0 });
   assertClose(nb.tensor([1.5, -1.5]).floor(), [1, -2]);
@@ -169,7 +179,17 @@ test("broadcast mismatches name the op and both shapes", () => {
     () => nb.ones([2, 3]).add(nb.ones([4])),
     "add: shapes [2,3] and [4] cannot be broadcast",
   );
-  assertThrowsWith(() => nb.ones([2, 3]).mul(nb.ones([3, 3])), "mul", "[2,3]", "[3,3]", "broadcast");
+  assertThrowsWith(
+    () => nb.ones([2, 3]).mul(nb.ones([3, 3])),
+    "mul",
+    "[2,3]",
+    "[3,3]",
+    "broadcast",
+  );
   assertThrowsWith(() => nb.where(nb.ones([2]).gt(0), nb.ones([3]), 0), "where", "[2]", "[3]");
-  assertThrowsWith(() => nb.ones([2]).add("a" as unknown as number), "add", "expected a Tensor or a number");
+  assertThrowsWith(
+    () => nb.ones([2]).add("a" as unknown as number),
+    "add",
+    "expected a Tensor or a number",
+  );
 });

@@ -49,16 +49,7 @@ test("tensor() keeps typed arrays' dtypes and honours an explicit dtype", () => 
 });
 
 test("tensor() rejects ragged nested arrays and non-numbers, naming the position", () => {
-  assertThrowsWith(
-    () =>
-      nb.tensor([
-        [1, 2],
-        [3],
-      ] as number[][]),
-    "tensor",
-    "ragged",
-    "[1]",
-  );
+  assertThrowsWith(() => nb.tensor([[1, 2], [3]] as number[][]), "tensor", "ragged", "[1]");
   assertThrowsWith(() => nb.tensor([[1, 2], 3] as unknown as number[][]), "ragged");
   assertThrowsWith(() => nb.tensor([1, [2]] as unknown as number[]), "ragged", "[1]");
   assertThrowsWith(() => nb.tensor(["a"] as unknown as number[]), "tensor", "string");
@@ -164,5 +155,8 @@ test("the RNG state can be saved and restored, and a Generator can be passed exp
   assert.deepEqual(nb.randn([5]).toArray(), a);
   const g1 = new nb.Generator(9);
   const g2 = new nb.Generator(9);
-  assert.deepEqual(nb.rand([4], { generator: g1 }).toArray(), nb.rand([4], { generator: g2 }).toArray());
+  assert.deepEqual(
+    nb.rand([4], { generator: g1 }).toArray(),
+    nb.rand([4], { generator: g2 }).toArray(),
+  );
 });

@@ -4,7 +4,15 @@ import { test } from "node:test";
 import * as nb from "nabla";
 
 const cases: [string, () => nb.Tensor, string][] = [
-  ["2x2 integer-valued floats", () => nb.tensor([[1, 2], [3, 4]]), "tensor([[1., 2.],\n        [3., 4.]])"],
+  [
+    "2x2 integer-valued floats",
+    () =>
+      nb.tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    "tensor([[1., 2.],\n        [3., 4.]])",
+  ],
   [
     "arange(12).reshape(3, 4)",
     () => nb.arange(12).reshape(3, 4),
@@ -16,17 +24,45 @@ const cases: [string, () => nb.Tensor, string][] = [
   ["int32", () => nb.tensor([-1, 10, 3], { dtype: "int32" }), "tensor([-1, 10,  3])"],
   ["0-d int32", () => nb.tensor(7, { dtype: "int32" }), "tensor(7)"],
   ["bool", () => nb.tensor([true, false]), "tensor([ True, False])"],
-  ["float64", () => nb.tensor([1.5, 2], { dtype: "float64" }), "tensor([1.5000, 2.0000], dtype=torch.float64)"],
-  ["scientific for small values", () => nb.tensor([1e-5, 1], { dtype: "float64" }), "tensor([1.0000e-05, 1.0000e+00], dtype=torch.float64)"],
-  ["scientific for a wide integer range", () => nb.tensor([1, 10000]), "tensor([1.0000e+00, 1.0000e+04])"],
-  ["a range of exactly 1000 stays fixed", () => nb.tensor([0.1, 100], { dtype: "float64" }), "tensor([  0.1000, 100.0000], dtype=torch.float64)"],
-  ["nan and inf do not widen columns", () => nb.tensor([1, Number.NaN, Infinity]), "tensor([1., nan, inf])"],
-  ["nan among decimals", () => nb.tensor([1.5, Number.NaN, -Infinity]), "tensor([1.5000,    nan,   -inf])"],
+  [
+    "float64",
+    () => nb.tensor([1.5, 2], { dtype: "float64" }),
+    "tensor([1.5000, 2.0000], dtype=torch.float64)",
+  ],
+  [
+    "scientific for small values",
+    () => nb.tensor([1e-5, 1], { dtype: "float64" }),
+    "tensor([1.0000e-05, 1.0000e+00], dtype=torch.float64)",
+  ],
+  [
+    "scientific for a wide integer range",
+    () => nb.tensor([1, 10000]),
+    "tensor([1.0000e+00, 1.0000e+04])",
+  ],
+  [
+    "a range of exactly 1000 stays fixed",
+    () => nb.tensor([0.1, 100], { dtype: "float64" }),
+    "tensor([  0.1000, 100.0000], dtype=torch.float64)",
+  ],
+  [
+    "nan and inf do not widen columns",
+    () => nb.tensor([1, Number.NaN, Infinity]),
+    "tensor([1., nan, inf])",
+  ],
+  [
+    "nan among decimals",
+    () => nb.tensor([1.5, Number.NaN, -Infinity]),
+    "tensor([1.5000,    nan,   -inf])",
+  ],
   ["all zeros", () => nb.zeros([3]), "tensor([0., 0., 0.])"],
   ["empty 1-D", () => nb.tensor([]), "tensor([])"],
   ["empty 2-D shows its size", () => nb.zeros([2, 0]), "tensor([], size=(2, 0))"],
   ["empty float64", () => nb.zeros([0], { dtype: "float64" }), "tensor([], dtype=torch.float64)"],
-  ["3-D uses blank lines between blocks", () => nb.arange(8).reshape(2, 2, 2), "tensor([[[0., 1.],\n         [2., 3.]],\n\n        [[4., 5.],\n         [6., 7.]]])"],
+  [
+    "3-D uses blank lines between blocks",
+    () => nb.arange(8).reshape(2, 2, 2),
+    "tensor([[[0., 1.],\n         [2., 3.]],\n\n        [[4., 5.],\n         [6., 7.]]])",
+  ],
   [
     "long rows wrap at 80 columns",
     () => nb.arange(30),
@@ -55,9 +91,21 @@ const cases: [string, () => nb.Tensor, string][] = [
       "        [0., 0., 0.,  ..., 0., 0., 0.]])",
     ].join("\n"),
   ],
-  ["requires_grad", () => nb.tensor([1, 2], { requiresGrad: true }), "tensor([1., 2.], requires_grad=True)"],
-  ["grad_fn of mul", () => nb.tensor([1, 2], { requiresGrad: true }).mul(2), "tensor([2., 4.], grad_fn=<MulBackward0>)"],
-  ["grad_fn of sum", () => nb.tensor([1, 2], { requiresGrad: true }).sum(), "tensor(3., grad_fn=<SumBackward0>)"],
+  [
+    "requires_grad",
+    () => nb.tensor([1, 2], { requiresGrad: true }),
+    "tensor([1., 2.], requires_grad=True)",
+  ],
+  [
+    "grad_fn of mul",
+    () => nb.tensor([1, 2], { requiresGrad: true }).mul(2),
+    "tensor([2., 4.], grad_fn=<MulBackward0>)",
+  ],
+  [
+    "grad_fn of sum",
+    () => nb.tensor([1, 2], { requiresGrad: true }).sum(),
+    "tensor(3., grad_fn=<SumBackward0>)",
+  ],
   [
     "float64 with grad_fn",
     () => nb.tensor([0.5], { dtype: "float64", requiresGrad: true }).exp(),
@@ -65,10 +113,21 @@ const cases: [string, () => nb.Tensor, string][] = [
   ],
   [
     "a suffix that passes 80 columns goes on its own line",
-    () => nb.tensor([0.4885, 0.0384, 2.5868, 0.3999, 0.9513, -0.2759, -0.2475, -1.2764], { requiresGrad: true }),
+    () =>
+      nb.tensor([0.4885, 0.0384, 2.5868, 0.3999, 0.9513, -0.2759, -0.2475, -1.2764], {
+        requiresGrad: true,
+      }),
     "tensor([ 0.4885,  0.0384,  2.5868,  0.3999,  0.9513, -0.2759, -0.2475, -1.2764],\n       requires_grad=True)",
   ],
-  ["transposed views print in logical order", () => nb.tensor([[1, 2], [3, 4]]).T, "tensor([[1., 3.],\n        [2., 4.]])"],
+  [
+    "transposed views print in logical order",
+    () =>
+      nb.tensor([
+        [1, 2],
+        [3, 4],
+      ]).T,
+    "tensor([[1., 3.],\n        [2., 4.]])",
+  ],
 ];
 
 for (const [name, make, expected] of cases) {

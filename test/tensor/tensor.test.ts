@@ -112,7 +112,18 @@ test("devices: cpu everywhere, tryGpu and tryAllGpus fall back honestly", () => 
 
 test("views share storage and the version counter", () => {
   const x = nb.arange(6).reshape(2, 3);
-  const views = [x.T, x.get(0), x.reshape(3, 2), x.view(-1), x.unsqueeze(0), x.narrow(1, 1, 2), x.select(1, 0), x.expand(4, 2, 3), x.permute(1, 0), x.get(":, ::2")];
+  const views = [
+    x.T,
+    x.get(0),
+    x.reshape(3, 2),
+    x.view(-1),
+    x.unsqueeze(0),
+    x.narrow(1, 1, 2),
+    x.select(1, 0),
+    x.expand(4, 2, 3),
+    x.permute(1, 0),
+    x.get(":, ::2"),
+  ];
   for (const v of views) assert.equal(v.storage, x.storage);
   const before = x.storage.version;
   x.get(0).add_(1);
