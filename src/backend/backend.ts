@@ -47,14 +47,7 @@ export type UnaryOp =
 
 /** The unary ops with a fused backward kernel: gradIn = f'(x, y) * gradOut. */
 export type UnaryGradOp =
-  | "tanh"
-  | "sigmoid"
-  | "relu"
-  | "leakyRelu"
-  | "elu"
-  | "gelu"
-  | "silu"
-  | "softplus";
+  "tanh" | "sigmoid" | "relu" | "leakyRelu" | "elu" | "gelu" | "silu" | "softplus";
 
 /** Elementwise functions of two broadcast inputs; comparisons and logic write 0/1. */
 export type BinaryOp =
@@ -214,4 +207,152 @@ export interface Backend {
     index: Int32Array,
     out: TypedArray,
   ): void;
+
+  // ---- convolution, pooling and batch norm (NCHW, contiguous; outputs are overwritten) ----
+  // Float arrays of one call share a dtype. The argument order is the native addon's, so its
+  // kernels slot in unchanged.
+
+  /** 2-D convolution: `out[N, OC, OH, OW]` from `x[N, C, H, W]` and `w[OC, C/groups, KH, KW]`. */
+  conv2dForward(
+    x: TypedArray,
+    w: TypedArray,
+    bias: TypedArray | null,
+    out: TypedArray,
+    ...dims: ConvDims
+  ): void;
+  /** Gradient of `conv2dForward` with respect to `x`: writes `gradX[N, C, H, W]`. */
+  conv2dBackwardData(
+    gradOut: TypedArray,
+    w: TypedArray,
+    gradX: TypedArray,
+    ...dims: ConvDims
+  ): void;
+  /** Gradient with respect to the weight (and bias when `gradBias` is given), summed over N. */
+  conv2dBackwardWeight(
+    gradOut: TypedArray,
+    x: TypedArray,
+    gradW: TypedArray,
+    gradBias: TypedArray | null,
+    ...dims: ConvDims
+  ): void;
+  /** Max pooling; `indices` gets each max's flat position within its H*W plane, as PyTorch. */
+  maxPool2dForward(x: TypedArray, out: TypedArray, indices: Int32Array, ...dims: PoolDims): void;
+  /** Scatters `gradOut` to the positions in `indices` (zeroing `gradX` first). */
+  maxPool2dBackward(
+    gradOut: TypedArray,
+    indices: Int32Array,
+    gradX: TypedArray,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+  ): void;
+  /** Average pooling with PyTorch's divisor (the padded window when `countIncludePad`). */
+  avgPool2dForward(x: TypedArray, out: TypedArray, ...dims: AvgPoolDims): void;
+  /** Backward of `avgPool2dForward`. */
+  avgPool2dBackward(gradOut: TypedArray, gradX: TypedArray, ...dims: AvgPoolDims): void;
+  /** Batch norm over `[N, C, HW]` with batch statistics (biased variance); saves mean and 1/std. */
+  batchNormForwardTrain(
+    x: TypedArray,
+    weight: TypedArray | null,
+    bias: TypedArray | null,
+    out: TypedArray,
+    saveMean: TypedArray,
+    saveInvStd: TypedArray,
+    N: number,
+    C: number,
+    HW: number,
+    eps: number,
+  ): void;
+  /** Batch norm over `[N, C, HW]` with the running statistics. */
+  batchNormForwardEval(
+    x: TypedArray,
+    weight: TypedArray | null,
+    bias: TypedArray | null,
+    runningMean: TypedArray,
+    runningVar: TypedArray,
+    out: TypedArray,
+    N: number,
+    C: number,
+    HW: number,
+    eps: number,
+  ): void;
+  /** Training-mode batch-norm backward; a null gradient output is skipped. */
+  batchNormBackward(
+    gradOut: TypedArray,
+    x: TypedArray,
+    weight: TypedArray | null,
+    saveMean: TypedArray,
+    saveInvStd: TypedArray,
+    gradX: TypedArray | null,
+    gradWeight: TypedArray | null,
+    gradBias: TypedArray | null,
+    N: number,
+    C: number,
+    HW: number,
+  ): void;
+  /** im2col: `cols[N, C*KH*KW, OH*OW]` from `x[N, C, H, W]` (zero padding). */
+  im2col(x: TypedArray, cols: TypedArray, ...dims: WindowDims): void;
+  /** col2im, the adjoint of `im2col`: overlapping windows add up in `x`. */
+  col2im(cols: TypedArray, x: TypedArray, ...dims: WindowDims): void;
 }
+
+/** `N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, groups, OH, OW` of a 2-D convolution. */
+export type ConvDims = [
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  OC: number,
+  KH: number,
+  KW: number,
+  sH: number,
+  sW: number,
+  pH: number,
+  pW: number,
+  dH: number,
+  dW: number,
+  groups: number,
+  OH: number,
+  OW: number,
+];
+
+/** `N, C, H, W, KH, KW, sH, sW, pH, pW, dH, dW, OH, OW` of a sliding window (max pool, im2col). */
+export type WindowDims = [
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  KH: number,
+  KW: number,
+  sH: number,
+  sW: number,
+  pH: number,
+  pW: number,
+  dH: number,
+  dW: number,
+  OH: number,
+  OW: number,
+];
+
+/** Max pooling has the full window description. */
+export type PoolDims = WindowDims;
+
+/** `N, C, H, W, KH, KW, sH, sW, pH, pW, OH, OW, countIncludePad` of an average pool. */
+export type AvgPoolDims = [
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  KH: number,
+  KW: number,
+  sH: number,
+  sW: number,
+  pH: number,
+  pW: number,
+  OH: number,
+  OW: number,
+  countIncludePad: boolean,
+];

@@ -4,6 +4,14 @@ import { assign, binary, copy, unary, unaryBackward, where } from "./elementwise
 import { gather, indexAdd, indexSelect, scatter, scatterAdd } from "./indexing.js";
 import { matmul } from "./linalg.js";
 import { argReduce, cumsum, reduce, softmax, softmaxBackward } from "./reduce.js";
+import { col2im, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, im2col } from "./conv.js";
+import { batchNormBackward, batchNormForwardEval, batchNormForwardTrain } from "./norm.js";
+import {
+  avgPool2dBackward,
+  avgPool2dForward,
+  maxPool2dBackward,
+  maxPool2dForward,
+} from "./pool.js";
 
 /** The reference backend: every kernel in plain TypeScript over typed arrays. */
 export const jsBackend: Backend = {
@@ -26,4 +34,16 @@ export const jsBackend: Backend = {
   scatter,
   indexSelect,
   indexAdd,
+  conv2dForward,
+  conv2dBackwardData,
+  conv2dBackwardWeight,
+  maxPool2dForward,
+  maxPool2dBackward,
+  avgPool2dForward,
+  avgPool2dBackward,
+  batchNormForwardTrain,
+  batchNormForwardEval,
+  batchNormBackward,
+  im2col,
+  col2im,
 };
