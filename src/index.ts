@@ -15,3 +15,5 @@ export { onOp } from "./autograd/function.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad-mode.js";
 export { gradcheck, gradcheckReport, type GradcheckOptions } from "./autograd/gradcheck.js";
 export * from "./ops/index.js";
+export * as data from "./data/index.js";
+export { loadDataFashionMnist } from "./data/vision.js";
