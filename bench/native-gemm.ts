@@ -34,7 +34,9 @@ for (const threads of all > 1 ? [1, all] : [1]) {
   m.setNumThreads(threads);
   for (let n = 64; n <= maxN; n *= 2) {
     const row = [gflops(n, false, false), gflops(n, true, false), gflops(n, false, true)];
-    console.log(`${String(threads).padStart(7)} ${String(n).padStart(6)} ${row.map((g) => g.toFixed(1).padStart(8)).join(" ")}`);
+    console.log(
+      `${String(threads).padStart(7)} ${String(n).padStart(6)} ${row.map((g) => g.toFixed(1).padStart(8)).join(" ")}`,
+    );
   }
 }
 m.setNumThreads(0);

@@ -14,7 +14,8 @@ type F64 = Float64Array;
 /** The floating arrays the dtype-generic kernels accept (both operands of one call alike). */
 export type FloatArray = Float32Array | Float64Array;
 /** Any typed array whose elements `copyStrided` can move (it works on the element size). */
-export type AnyTypedArray = FloatArray | Int32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array;
+export type AnyTypedArray =
+  FloatArray | Int32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array;
 
 /** Elementwise unary ops of the native addon. */
 export type NativeUnaryOp =
@@ -54,94 +55,274 @@ export interface NativeAddon {
 
   /** Row-major C = alpha * op(A) @ op(B) + beta * C (beta 0: C is not read). */
   sgemm(
-    transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-    A: F32, aOff: number, lda: number, B: F32, bOff: number, ldb: number,
-    beta: number, C: F32, cOff: number, ldc: number,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F32,
+    aOff: number,
+    lda: number,
+    B: F32,
+    bOff: number,
+    ldb: number,
+    beta: number,
+    C: F32,
+    cOff: number,
+    ldc: number,
   ): void;
   /** `batch` GEMMs whose operands are stride* elements apart (strideA/B = 0 broadcasts). */
   sgemmBatched(
-    batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number,
-    alpha: number, A: F32, aOff: number, strideA: number, lda: number,
-    B: F32, bOff: number, strideB: number, ldb: number,
-    beta: number, C: F32, cOff: number, strideC: number, ldc: number,
+    batch: number,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F32,
+    aOff: number,
+    strideA: number,
+    lda: number,
+    B: F32,
+    bOff: number,
+    strideB: number,
+    ldb: number,
+    beta: number,
+    C: F32,
+    cOff: number,
+    strideC: number,
+    ldc: number,
   ): void;
   dgemm(
-    transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-    A: F64, aOff: number, lda: number, B: F64, bOff: number, ldb: number,
-    beta: number, C: F64, cOff: number, ldc: number,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F64,
+    aOff: number,
+    lda: number,
+    B: F64,
+    bOff: number,
+    ldb: number,
+    beta: number,
+    C: F64,
+    cOff: number,
+    ldc: number,
   ): void;
   dgemmBatched(
-    batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number,
-    alpha: number, A: F64, aOff: number, strideA: number, lda: number,
-    B: F64, bOff: number, strideB: number, ldb: number,
-    beta: number, C: F64, cOff: number, strideC: number, ldc: number,
+    batch: number,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F64,
+    aOff: number,
+    strideA: number,
+    lda: number,
+    B: F64,
+    bOff: number,
+    strideB: number,
+    ldb: number,
+    beta: number,
+    C: F64,
+    cOff: number,
+    strideC: number,
+    ldc: number,
   ): void;
 
   /** NCHW conv2d; weight [OC, C/groups, KH, KW]; OH/OW must match the other dims. */
   conv2dForward<T extends FloatArray>(
-    x: T, w: T, bias: T | null, out: T,
-    N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number,
-    sH: number, sW: number, pH: number, pW: number, dH: number, dW: number,
-    groups: number, OH: number, OW: number,
+    x: T,
+    w: T,
+    bias: T | null,
+    out: T,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    OC: number,
+    KH: number,
+    KW: number,
+    sH: number,
+    sW: number,
+    pH: number,
+    pW: number,
+    dH: number,
+    dW: number,
+    groups: number,
+    OH: number,
+    OW: number,
   ): void;
   conv2dBackwardData<T extends FloatArray>(
-    gradOut: T, w: T, gradX: T,
-    N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number,
-    sH: number, sW: number, pH: number, pW: number, dH: number, dW: number,
-    groups: number, OH: number, OW: number,
+    gradOut: T,
+    w: T,
+    gradX: T,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    OC: number,
+    KH: number,
+    KW: number,
+    sH: number,
+    sW: number,
+    pH: number,
+    pW: number,
+    dH: number,
+    dW: number,
+    groups: number,
+    OH: number,
+    OW: number,
   ): void;
   /** gradW (and gradBias when given) are overwritten. */
   conv2dBackwardWeight<T extends FloatArray>(
-    gradOut: T, x: T, gradW: T, gradBias: T | null,
-    N: number, C: number, H: number, W: number, OC: number, KH: number, KW: number,
-    sH: number, sW: number, pH: number, pW: number, dH: number, dW: number,
-    groups: number, OH: number, OW: number,
+    gradOut: T,
+    x: T,
+    gradW: T,
+    gradBias: T | null,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    OC: number,
+    KH: number,
+    KW: number,
+    sH: number,
+    sW: number,
+    pH: number,
+    pW: number,
+    dH: number,
+    dW: number,
+    groups: number,
+    OH: number,
+    OW: number,
   ): void;
 
   /** indices: flat position of each max within its H*W plane (as PyTorch). */
   maxPool2dForward<T extends FloatArray>(
-    x: T, out: T, indices: Int32Array,
-    N: number, C: number, H: number, W: number, KH: number, KW: number,
-    sH: number, sW: number, pH: number, pW: number, dH: number, dW: number,
-    OH: number, OW: number,
+    x: T,
+    out: T,
+    indices: Int32Array,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    KH: number,
+    KW: number,
+    sH: number,
+    sW: number,
+    pH: number,
+    pW: number,
+    dH: number,
+    dW: number,
+    OH: number,
+    OW: number,
   ): void;
   maxPool2dBackward<T extends FloatArray>(
-    gradOut: T, indices: Int32Array, gradX: T,
-    N: number, C: number, H: number, W: number, OH: number, OW: number,
+    gradOut: T,
+    indices: Int32Array,
+    gradX: T,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
   ): void;
   avgPool2dForward<T extends FloatArray>(
-    x: T, out: T, N: number, C: number, H: number, W: number, KH: number, KW: number,
-    sH: number, sW: number, pH: number, pW: number, OH: number, OW: number,
+    x: T,
+    out: T,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    KH: number,
+    KW: number,
+    sH: number,
+    sW: number,
+    pH: number,
+    pW: number,
+    OH: number,
+    OW: number,
     countIncludePad: boolean,
   ): void;
   avgPool2dBackward<T extends FloatArray>(
-    gradOut: T, gradX: T, N: number, C: number, H: number, W: number, KH: number, KW: number,
-    sH: number, sW: number, pH: number, pW: number, OH: number, OW: number,
+    gradOut: T,
+    gradX: T,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    KH: number,
+    KW: number,
+    sH: number,
+    sW: number,
+    pH: number,
+    pW: number,
+    OH: number,
+    OW: number,
     countIncludePad: boolean,
   ): void;
 
   /** Batch statistics over [N, C, HW] (biased variance); saves mean and 1/sqrt(var + eps). */
   batchNormForwardTrain<T extends FloatArray>(
-    x: T, weight: T | null, bias: T | null, out: T, saveMean: T, saveInvStd: T,
-    N: number, C: number, HW: number, eps: number,
+    x: T,
+    weight: T | null,
+    bias: T | null,
+    out: T,
+    saveMean: T,
+    saveInvStd: T,
+    N: number,
+    C: number,
+    HW: number,
+    eps: number,
   ): void;
   batchNormForwardEval<T extends FloatArray>(
-    x: T, weight: T | null, bias: T | null, runningMean: T, runningVar: T, out: T,
-    N: number, C: number, HW: number, eps: number,
+    x: T,
+    weight: T | null,
+    bias: T | null,
+    runningMean: T,
+    runningVar: T,
+    out: T,
+    N: number,
+    C: number,
+    HW: number,
+    eps: number,
   ): void;
   /** Training-mode backward; any of gradX/gradWeight/gradBias may be null to skip it. */
   batchNormBackward<T extends FloatArray>(
-    gradOut: T, x: T, weight: T | null, saveMean: T, saveInvStd: T,
-    gradX: T | null, gradWeight: T | null, gradBias: T | null,
-    N: number, C: number, HW: number,
+    gradOut: T,
+    x: T,
+    weight: T | null,
+    saveMean: T,
+    saveInvStd: T,
+    gradX: T | null,
+    gradWeight: T | null,
+    gradBias: T | null,
+    N: number,
+    C: number,
+    HW: number,
   ): void;
 
   /** out[0..n) = op(x[xOff..xOff+n)). */
   unary<T extends FloatArray>(op: NativeUnaryOp, x: T, xOff: number, out: T, n: number): void;
   /** out (contiguous, `shape`) = op(a, b), a/b read through element strides (0 = broadcast). */
   binary<T extends FloatArray | Int32Array>(
-    op: NativeBinaryOp, a: T, aOff: number, b: T, bOff: number, out: T,
-    shape: Int32Array, aStrides: Int32Array, bStrides: Int32Array,
+    op: NativeBinaryOp,
+    a: T,
+    aOff: number,
+    b: T,
+    bOff: number,
+    out: T,
+    shape: Int32Array,
+    aStrides: Int32Array,
+    bStrides: Int32Array,
   ): void;
   /** gradIn = gradOut * out * (1 - out). */
   sigmoidBackward<T extends FloatArray>(out: T, gradOut: T, gradIn: T, n: number): void;
@@ -152,47 +333,108 @@ export interface NativeAddon {
 
   /** Gathers a strided view into contiguous `out` (same element size; any strides). */
   copyStrided(
-    src: AnyTypedArray, srcOff: number, shape: Int32Array, strides: Int32Array,
-    out: AnyTypedArray, outOff: number,
+    src: AnyTypedArray,
+    srcOff: number,
+    shape: Int32Array,
+    strides: Int32Array,
+    out: AnyTypedArray,
+    outOff: number,
   ): void;
 
   /** Reduces axis 1 of contiguous [outer, size, inner] into out [outer, inner]. */
   reduce<T extends FloatArray>(
-    op: "sum" | "max" | "min" | "prod", x: T, outer: number, size: number, inner: number, out: T,
+    op: "sum" | "max" | "min" | "prod",
+    x: T,
+    outer: number,
+    size: number,
+    inner: number,
+    out: T,
   ): void;
   argReduce(
-    op: "argmax" | "argmin", x: FloatArray, outer: number, size: number, inner: number,
+    op: "argmax" | "argmin",
+    x: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
     outIndices: Int32Array,
   ): void;
 
-  softmaxForward<T extends FloatArray>(x: T, out: T, outer: number, size: number, inner: number): void;
-  logSoftmaxForward<T extends FloatArray>(x: T, out: T, outer: number, size: number, inner: number): void;
+  softmaxForward<T extends FloatArray>(
+    x: T,
+    out: T,
+    outer: number,
+    size: number,
+    inner: number,
+  ): void;
+  logSoftmaxForward<T extends FloatArray>(
+    x: T,
+    out: T,
+    outer: number,
+    size: number,
+    inner: number,
+  ): void;
   softmaxBackward<T extends FloatArray>(
-    out: T, gradOut: T, gradIn: T, outer: number, size: number, inner: number,
+    out: T,
+    gradOut: T,
+    gradIn: T,
+    outer: number,
+    size: number,
+    inner: number,
   ): void;
   logSoftmaxBackward<T extends FloatArray>(
-    out: T, gradOut: T, gradIn: T, outer: number, size: number, inner: number,
+    out: T,
+    gradOut: T,
+    gradIn: T,
+    outer: number,
+    size: number,
+    inner: number,
   ): void;
   /** Per-sample NLL of log_softmax(logits); targets must lie in [0, C). */
   crossEntropyForward<T extends FloatArray>(
-    logits: T, targets: Int32Array, N: number, C: number, lossPerSample: T, logSoftmaxOut: T,
+    logits: T,
+    targets: Int32Array,
+    N: number,
+    C: number,
+    lossPerSample: T,
+    logSoftmaxOut: T,
   ): void;
   crossEntropyBackward<T extends FloatArray>(
-    logSoftmaxOut: T, targets: Int32Array, gradLossPerSample: T, gradLogits: T,
-    N: number, C: number,
+    logSoftmaxOut: T,
+    targets: Int32Array,
+    gradLossPerSample: T,
+    gradLogits: T,
+    N: number,
+    C: number,
   ): void;
 
   /** torch.optim.SGD's update on every parameter (momentum buffers updated in place). */
   sgdStep(
-    params: FloatArray[], grads: FloatArray[], momentumBufs: (FloatArray | null)[] | null,
-    lr: number, momentum: number, dampening: number, weightDecay: number,
-    nesterov: boolean, maximize: boolean, firstStep: boolean,
+    params: FloatArray[],
+    grads: FloatArray[],
+    momentumBufs: (FloatArray | null)[] | null,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    maximize: boolean,
+    firstStep: boolean,
   ): void;
   /** torch.optim.Adam (decoupled = false) or AdamW (decoupled = true); `step` counts from 1. */
   adamStep(
-    params: FloatArray[], grads: FloatArray[], expAvg: FloatArray[], expAvgSq: FloatArray[],
-    maxExpAvgSq: (FloatArray | null)[] | null, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, amsgrad: boolean, maximize: boolean, step: number,
+    params: FloatArray[],
+    grads: FloatArray[],
+    expAvg: FloatArray[],
+    expAvgSq: FloatArray[],
+    maxExpAvgSq: (FloatArray | null)[] | null,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    amsgrad: boolean,
+    maximize: boolean,
+    step: number,
     decoupled: boolean,
   ): void;
 }
@@ -244,7 +486,9 @@ export function loadNativeAddon(): NativeAddon | null {
     }
   }
   if (choice === "native") {
-    throw new Error(`nabla: NABLA_BACKEND=native but the native addon cannot be loaded (${reason})`);
+    throw new Error(
+      `nabla: NABLA_BACKEND=native but the native addon cannot be loaded (${reason})`,
+    );
   }
   if (!warned) {
     warned = true;

@@ -2,16 +2,35 @@ import { describe, it } from "node:test";
 import { SKIP, assertClose, nat, randF32, randF64 } from "./helpers.js";
 
 interface Conv {
-  N: number; C: number; H: number; W: number; OC: number; KH: number; KW: number;
-  sH: number; sW: number; pH: number; pW: number; dH: number; dW: number; groups: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  OC: number;
+  KH: number;
+  KW: number;
+  sH: number;
+  sW: number;
+  pH: number;
+  pW: number;
+  dH: number;
+  dW: number;
+  groups: number;
 }
 const outSize = (n: number, k: number, s: number, p: number, d: number) =>
   Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
 
 // Direct loops: every output, every tap; the backward passes are the adjoint sums.
-function refConv(c: Conv, x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | null) {
-  const OH = outSize(c.H, c.KH, c.sH, c.pH, c.dH), OW = outSize(c.W, c.KW, c.sW, c.pW, c.dW);
-  const Cg = c.C / c.groups, OCg = c.OC / c.groups;
+function refConv(
+  c: Conv,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  bias: ArrayLike<number> | null,
+) {
+  const OH = outSize(c.H, c.KH, c.sH, c.pH, c.dH),
+    OW = outSize(c.W, c.KW, c.sW, c.pW, c.dW);
+  const Cg = c.C / c.groups,
+    OCg = c.OC / c.groups;
   const out = new Float64Array(c.N * c.OC * OH * OW);
   for (let n = 0; n < c.N; n++)
     for (let oc = 0; oc < c.OC; oc++) {
@@ -22,9 +41,11 @@ function refConv(c: Conv, x: ArrayLike<number>, w: ArrayLike<number>, bias: Arra
           for (let ci = 0; ci < Cg; ci++)
             for (let kh = 0; kh < c.KH; kh++)
               for (let kw = 0; kw < c.KW; kw++) {
-                const ih = oh * c.sH - c.pH + kh * c.dH, iw = ow * c.sW - c.pW + kw * c.dW;
+                const ih = oh * c.sH - c.pH + kh * c.dH,
+                  iw = ow * c.sW - c.pW + kw * c.dW;
                 if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W) continue;
-                s += x[((n * c.C + g * Cg + ci) * c.H + ih) * c.W + iw]! *
+                s +=
+                  x[((n * c.C + g * Cg + ci) * c.H + ih) * c.W + iw]! *
                   w[((oc * Cg + ci) * c.KH + kh) * c.KW + kw]!;
               }
           out[((n * c.OC + oc) * OH + oh) * OW + ow] = s;
@@ -33,8 +54,16 @@ function refConv(c: Conv, x: ArrayLike<number>, w: ArrayLike<number>, bias: Arra
   return { out, OH, OW };
 }
 
-function refBackward(c: Conv, x: ArrayLike<number>, w: ArrayLike<number>, go: ArrayLike<number>, OH: number, OW: number) {
-  const Cg = c.C / c.groups, OCg = c.OC / c.groups;
+function refBackward(
+  c: Conv,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  go: ArrayLike<number>,
+  OH: number,
+  OW: number,
+) {
+  const Cg = c.C / c.groups,
+    OCg = c.OC / c.groups;
   const gx = new Float64Array(c.N * c.C * c.H * c.W);
   const gw = new Float64Array(c.OC * Cg * c.KH * c.KW);
   const gb = new Float64Array(c.OC);
@@ -48,7 +77,8 @@ function refBackward(c: Conv, x: ArrayLike<number>, w: ArrayLike<number>, go: Ar
           for (let ci = 0; ci < Cg; ci++)
             for (let kh = 0; kh < c.KH; kh++)
               for (let kw = 0; kw < c.KW; kw++) {
-                const ih = oh * c.sH - c.pH + kh * c.dH, iw = ow * c.sW - c.pW + kw * c.dW;
+                const ih = oh * c.sH - c.pH + kh * c.dH,
+                  iw = ow * c.sW - c.pW + kw * c.dW;
                 if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W) continue;
                 const xi = ((n * c.C + g * Cg + ci) * c.H + ih) * c.W + iw;
                 const wi = ((oc * Cg + ci) * c.KH + kh) * c.KW + kw;
@@ -86,12 +116,32 @@ describe("conv2d", { skip: SKIP }, () => {
         m.setNumThreads(threads);
         let seed = 1;
         const rand = (n: number) => (f64 ? randF64(n, seed++) : randF32(n, seed++));
-        const rtol = f64 ? 1e-11 : 1e-4, atol = f64 ? 1e-11 : 1e-4;
+        const rtol = f64 ? 1e-11 : 1e-4,
+          atol = f64 ? 1e-11 : 1e-4;
         for (const c of CASES) {
           const Cg = c.C / c.groups;
-          const x = rand(c.N * c.C * c.H * c.W), w = rand(c.OC * Cg * c.KH * c.KW), bias = rand(c.OC);
+          const x = rand(c.N * c.C * c.H * c.W),
+            w = rand(c.OC * Cg * c.KH * c.KW),
+            bias = rand(c.OC);
           const { out: want, OH, OW } = refConv(c, x, w, bias);
-          const dims = [c.N, c.C, c.H, c.W, c.OC, c.KH, c.KW, c.sH, c.sW, c.pH, c.pW, c.dH, c.dW, c.groups, OH, OW] as const;
+          const dims = [
+            c.N,
+            c.C,
+            c.H,
+            c.W,
+            c.OC,
+            c.KH,
+            c.KW,
+            c.sH,
+            c.sW,
+            c.pH,
+            c.pW,
+            c.dH,
+            c.dW,
+            c.groups,
+            OH,
+            OW,
+          ] as const;
           const out = f64 ? new Float64Array(want.length) : new Float32Array(want.length);
           m.conv2dForward(x, w, bias, out, ...dims);
           assertClose(out, want, rtol, atol, `forward ${describeCase(c)}`);
@@ -120,9 +170,20 @@ describe("conv2d", { skip: SKIP }, () => {
   it("rejects inconsistent output sizes and groups", async () => {
     const { throws } = await import("node:assert/strict");
     const m = nat();
-    const x = new Float32Array(16), w = new Float32Array(9), out = new Float32Array(4);
-    throws(() => m.conv2dForward(x, w, null, out, 1, 1, 4, 4, 1, 3, 3, 1, 1, 0, 0, 1, 1, 1, 3, 3), /expected 2x2/);
-    throws(() => m.conv2dForward(x, w, null, out, 1, 1, 4, 4, 1, 3, 3, 1, 1, 0, 0, 1, 1, 2, 2, 2), /groups/);
-    throws(() => m.conv2dForward(x, w, null, out, 1, 2, 4, 4, 1, 3, 3, 1, 1, 0, 0, 1, 1, 1, 2, 2), /x needs/);
+    const x = new Float32Array(16),
+      w = new Float32Array(9),
+      out = new Float32Array(4);
+    throws(
+      () => m.conv2dForward(x, w, null, out, 1, 1, 4, 4, 1, 3, 3, 1, 1, 0, 0, 1, 1, 1, 3, 3),
+      /expected 2x2/,
+    );
+    throws(
+      () => m.conv2dForward(x, w, null, out, 1, 1, 4, 4, 1, 3, 3, 1, 1, 0, 0, 1, 1, 2, 2, 2),
+      /groups/,
+    );
+    throws(
+      () => m.conv2dForward(x, w, null, out, 1, 2, 4, 4, 1, 3, 3, 1, 1, 0, 0, 1, 1, 1, 2, 2),
+      /x needs/,
+    );
   });
 });

@@ -8,7 +8,8 @@ function erfc(x: number): number {
   if (Number.isNaN(x)) return x;
   if (x < 0) return 2 - erfc(-x);
   if (x < 1) {
-    let term = x, sum = x;
+    let term = x,
+      sum = x;
     for (let n = 1; n < 200; n++) {
       term *= (-x * x) / n;
       const t = term / (2 * n + 1);
@@ -45,11 +46,41 @@ const REF: Record<NativeUnaryOp, (x: number) => number> = {
 };
 
 // Inputs per op: a wide random range, plus the special values every op must get right.
-const SPECIAL = [0, -0, 1, -1, 0.5, 1e-3, -1e-3, 1e-30, 1e-40, 20, -20, 88, -88, 90, -105, Infinity, -Infinity, Number.NaN];
-function inputs(op: NativeUnaryOp, n: number, seed: number, f64: boolean): Float32Array | Float64Array {
+const SPECIAL = [
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  1e-3,
+  -1e-3,
+  1e-30,
+  1e-40,
+  20,
+  -20,
+  88,
+  -88,
+  90,
+  -105,
+  Infinity,
+  -Infinity,
+  Number.NaN,
+];
+function inputs(
+  op: NativeUnaryOp,
+  n: number,
+  seed: number,
+  f64: boolean,
+): Float32Array | Float64Array {
   const range: Record<string, [number, number]> = {
-    log: [0, 100], sqrt: [0, 100], rsqrt: [0, 100], log1p: [-1, 50],
-    sin: [-200, 200], cos: [-200, 200], exp: [-100, 89], expm1: [-30, 30],
+    log: [0, 100],
+    sqrt: [0, 100],
+    rsqrt: [0, 100],
+    log1p: [-1, 50],
+    sin: [-200, 200],
+    cos: [-200, 200],
+    exp: [-100, 89],
+    expm1: [-30, 30],
   };
   const [lo, hi] = range[op] ?? [-12, 12];
   const r = f64 ? randF64(n, seed, lo, hi) : randF32(n, seed, lo, hi);
@@ -84,22 +115,45 @@ describe("unary", { skip: SKIP }, () => {
     const x = new Float32Array(4);
     assert.throws(() => m.unary("nope" as NativeUnaryOp, x, 0, x, 4), /unknown op 'nope'/);
     assert.throws(() => m.unary("exp", x, 2, x, 4), /x needs elements \[2, 6\)/);
-    assert.throws(() => m.unary("exp", x, 0, new Float64Array(4) as unknown as Float32Array, 4), /cannot be mixed/);
+    assert.throws(
+      () => m.unary("exp", x, 0, new Float64Array(4) as unknown as Float32Array, 4),
+      /cannot be mixed/,
+    );
   });
 
   it("activation backward helpers", () => {
     const m = nat();
     for (const n of [1, 33, 70001]) {
-      const x = randF32(n, n, -3, 3), g = randF32(n, n + 1);
-      const y = new Float32Array(n), gi = new Float32Array(n);
+      const x = randF32(n, n, -3, 3),
+        g = randF32(n, n + 1);
+      const y = new Float32Array(n),
+        gi = new Float32Array(n);
       m.unary("sigmoid", x, 0, y, n);
       m.sigmoidBackward(y, g, gi, n);
-      assertClose(gi, Array.from(y, (v, i) => g[i]! * v * (1 - v)), 1e-6, 1e-7, "sigmoidBackward");
+      assertClose(
+        gi,
+        Array.from(y, (v, i) => g[i]! * v * (1 - v)),
+        1e-6,
+        1e-7,
+        "sigmoidBackward",
+      );
       m.unary("tanh", x, 0, y, n);
       m.tanhBackward(y, g, gi, n);
-      assertClose(gi, Array.from(y, (v, i) => g[i]! * (1 - v * v)), 1e-6, 1e-7, "tanhBackward");
+      assertClose(
+        gi,
+        Array.from(y, (v, i) => g[i]! * (1 - v * v)),
+        1e-6,
+        1e-7,
+        "tanhBackward",
+      );
       m.reluBackward(x, g, gi, n);
-      assertClose(gi, Array.from(x, (v, i) => (v > 0 ? g[i]! : 0)), 0, 0, "reluBackward");
+      assertClose(
+        gi,
+        Array.from(x, (v, i) => (v > 0 ? g[i]! : 0)),
+        0,
+        0,
+        "reluBackward",
+      );
     }
   });
 });
@@ -121,12 +175,22 @@ function broadcastStrides(s: number[], shape: number[]): number[] {
   return shape.map((_, d) => (d < off || s[d - off] === 1 ? 0 : own[d - off]!));
 }
 
-function refBinary(op: NativeBinaryOp, a: ArrayLike<number>, aOff: number, as: number[], b: ArrayLike<number>, bOff: number, bs: number[], shape: number[]): number[] {
+function refBinary(
+  op: NativeBinaryOp,
+  a: ArrayLike<number>,
+  aOff: number,
+  as: number[],
+  b: ArrayLike<number>,
+  bOff: number,
+  bs: number[],
+  shape: number[],
+): number[] {
   const n = shape.reduce((x, y) => x * y, 1);
   const out: number[] = [];
   const idx = new Array<number>(shape.length).fill(0);
   for (let e = 0; e < n; e++) {
-    let ia = aOff, ib = bOff;
+    let ia = aOff,
+      ib = bOff;
     for (let d = 0; d < shape.length; d++) {
       ia += idx[d]! * as[d]!;
       ib += idx[d]! * bs[d]!;
@@ -146,9 +210,21 @@ const SHAPES: [number[], number[], number[]][] = [
   [[129], [129], [1]],
   [[33], [1], [33]],
   [[5, 33], [5, 33], [33]], // row broadcast (bias add)
-  [[33, 7], [33, 7], [33, 1]], // column broadcast
-  [[4, 3, 5, 6], [4, 3, 5, 6], [3, 1, 1]], // NCHW bias
-  [[2, 3, 4], [2, 1, 4], [1, 3, 1]], // both broadcast
+  [
+    [33, 7],
+    [33, 7],
+    [33, 1],
+  ], // column broadcast
+  [
+    [4, 3, 5, 6],
+    [4, 3, 5, 6],
+    [3, 1, 1],
+  ], // NCHW bias
+  [
+    [2, 3, 4],
+    [2, 1, 4],
+    [1, 3, 1],
+  ], // both broadcast
   [[1, 1, 1], [1, 1, 1], [1]],
   [[3, 70000], [3, 70000], [70000]],
   [[70001], [70001], [1]],
@@ -160,21 +236,42 @@ describe("binary", { skip: SKIP }, () => {
     it(`broadcasting ops match the reference (${kind})`, () => {
       const m = nat();
       let seed = 7;
-      const ops = (Object.keys(BIN) as NativeBinaryOp[]).filter((o) => kind !== "i32" || o !== "div");
+      const ops = (Object.keys(BIN) as NativeBinaryOp[]).filter(
+        (o) => kind !== "i32" || o !== "div",
+      );
       for (const op of ops) {
         for (const [shape, sa, sb] of SHAPES) {
-          const na = sa.reduce((x, y) => x * y, 1), nb = sb.reduce((x, y) => x * y, 1);
+          const na = sa.reduce((x, y) => x * y, 1),
+            nb = sb.reduce((x, y) => x * y, 1);
           const n = shape.reduce((x, y) => x * y, 1);
-          const lo = op === "pow" ? 0.1 : -5, hi = op === "pow" ? 3 : 5;
+          const lo = op === "pow" ? 0.1 : -5,
+            hi = op === "pow" ? 3 : 5;
           const mk = (len: number) => {
             if (kind === "f64") return randF64(len, seed++, lo, hi);
             const f = randF32(len, seed++, lo, hi);
             return kind === "i32" ? Int32Array.from(f, (v) => Math.round(v)) : f;
           };
-          const a = mk(na + 2), b = mk(nb + 1);
-          const as = broadcastStrides(sa, shape), bs = broadcastStrides(sb, shape);
-          const out = kind === "f64" ? new Float64Array(n) : kind === "i32" ? new Int32Array(n) : new Float32Array(n);
-          m.binary(op, a, 2, b, 1, out, Int32Array.from(shape), Int32Array.from(as), Int32Array.from(bs));
+          const a = mk(na + 2),
+            b = mk(nb + 1);
+          const as = broadcastStrides(sa, shape),
+            bs = broadcastStrides(sb, shape);
+          const out =
+            kind === "f64"
+              ? new Float64Array(n)
+              : kind === "i32"
+                ? new Int32Array(n)
+                : new Float32Array(n);
+          m.binary(
+            op,
+            a,
+            2,
+            b,
+            1,
+            out,
+            Int32Array.from(shape),
+            Int32Array.from(as),
+            Int32Array.from(bs),
+          );
           let want = refBinary(op, a, 2, as, b, 1, bs, shape);
           if (kind === "i32") want = want.map((v) => (op === "pow" ? Math.round(v) : v) | 0);
           if (kind === "f32") want = Array.from(Float32Array.from(want));
@@ -192,7 +289,17 @@ describe("binary", { skip: SKIP }, () => {
     for (const e of [2, 0.5, 1, 3, -1, -0.5, -2, 2.5]) {
       b[0] = e;
       const out = new Float32Array(60);
-      m.binary("pow", a, 0, b, 0, out, Int32Array.from([15, 4]), Int32Array.from([1, 15]), Int32Array.from([0, 0]));
+      m.binary(
+        "pow",
+        a,
+        0,
+        b,
+        0,
+        out,
+        Int32Array.from([15, 4]),
+        Int32Array.from([1, 15]),
+        Int32Array.from([0, 0]),
+      );
       const want = refBinary("pow", a, 0, [1, 15], b, 0, [0, 0], [15, 4]);
       assertClose(out, Float32Array.from(want), 3e-7, 0, `pow ${e}`);
     }
@@ -200,15 +307,26 @@ describe("binary", { skip: SKIP }, () => {
 
   it("NaN propagates through maximum/minimum; bad arguments throw", () => {
     const m = nat();
-    const a = new Float32Array([Number.NaN, 1, 2]), b = new Float32Array([0, Number.NaN, 1]);
+    const a = new Float32Array([Number.NaN, 1, 2]),
+      b = new Float32Array([0, Number.NaN, 1]);
     const out = new Float32Array(3);
-    const sh = Int32Array.from([3]), st = Int32Array.from([1]);
+    const sh = Int32Array.from([3]),
+      st = Int32Array.from([1]);
     m.binary("maximum", a, 0, b, 0, out, sh, st, st);
-    assert.ok(Number.isNaN(out[0]!) && Number.isNaN(out[1]!) && out[2] === 2);
+    assert.ok(Number.isNaN(out[0]!) && Number.isNaN(out[1]!));
+    assert.equal(out[2], 2);
     m.binary("minimum", a, 0, b, 0, out, sh, st, st);
-    assert.ok(Number.isNaN(out[0]!) && Number.isNaN(out[1]!) && out[2] === 1);
+    assert.ok(Number.isNaN(out[0]!) && Number.isNaN(out[1]!));
+    assert.equal(out[2], 1);
     assert.throws(() => m.binary("add", a, 1, b, 0, out, sh, st, st), /a needs/);
-    assert.throws(() => m.binary("div", new Int32Array(3), 0, new Int32Array(3), 0, new Int32Array(3), sh, st, st), /not supported/);
-    assert.throws(() => m.binary("add", a, 0, b, 0, out, sh, st, Int32Array.from([1, 1])), /strides/);
+    assert.throws(
+      () =>
+        m.binary("div", new Int32Array(3), 0, new Int32Array(3), 0, new Int32Array(3), sh, st, st),
+      /not supported/,
+    );
+    assert.throws(
+      () => m.binary("add", a, 0, b, 0, out, sh, st, Int32Array.from([1, 1])),
+      /strides/,
+    );
   });
 });

@@ -3,7 +3,13 @@ import { describe, it } from "node:test";
 import { SKIP, assertClose, nat, randF32, randF64 } from "./helpers.js";
 
 type Op = "sum" | "max" | "min" | "prod";
-function refReduce(op: Op, x: ArrayLike<number>, outer: number, size: number, inner: number): number[] {
+function refReduce(
+  op: Op,
+  x: ArrayLike<number>,
+  outer: number,
+  size: number,
+  inner: number,
+): number[] {
   const out: number[] = [];
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {
@@ -22,15 +28,28 @@ function refReduce(op: Op, x: ArrayLike<number>, outer: number, size: number, in
   return out;
 }
 
-function refArg(isMax: boolean, x: ArrayLike<number>, outer: number, size: number, inner: number): number[] {
+function refArg(
+  isMax: boolean,
+  x: ArrayLike<number>,
+  outer: number,
+  size: number,
+  inner: number,
+): number[] {
   const out: number[] = [];
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {
-      let bi = 0, best = x[o * size * inner + i]!;
+      let bi = 0,
+        best = x[o * size * inner + i]!;
       for (let s = 0; s < size && !Number.isNaN(best); s++) {
         const v = x[(o * size + s) * inner + i]!;
-        if (Number.isNaN(v)) { bi = s; break; }
-        if (isMax ? v > best : v < best) { best = v; bi = s; }
+        if (Number.isNaN(v)) {
+          bi = s;
+          break;
+        }
+        if (isMax ? v > best : v < best) {
+          best = v;
+          bi = s;
+        }
       }
       out.push(bi);
     }
@@ -38,8 +57,16 @@ function refArg(isMax: boolean, x: ArrayLike<number>, outer: number, size: numbe
 }
 
 const LAYOUTS: [number, number, number][] = [
-  [1, 1, 1], [1, 7, 1], [7, 33, 1], [33, 7, 5], [3, 129, 33], [1, 200003, 1], [2, 70001, 1],
-  [1, 1000, 300], [129, 1, 7], [5, 0, 3],
+  [1, 1, 1],
+  [1, 7, 1],
+  [7, 33, 1],
+  [33, 7, 5],
+  [3, 129, 33],
+  [1, 200003, 1],
+  [2, 70001, 1],
+  [1, 1000, 300],
+  [129, 1, 7],
+  [5, 0, 3],
 ];
 
 describe("reduce", { skip: SKIP }, () => {
@@ -52,12 +79,25 @@ describe("reduce", { skip: SKIP }, () => {
           if (size === 0 && (op === "max" || op === "min")) continue;
           const n = outer * size * inner;
           // prod: values near 1 so products stay finite.
-          const x = op === "prod" ? (f64 ? randF64(n, seed++, 0.999, 1.001) : randF32(n, seed++, 0.999, 1.001)) : f64 ? randF64(n, seed++) : randF32(n, seed++);
+          const x =
+            op === "prod"
+              ? f64
+                ? randF64(n, seed++, 0.999, 1.001)
+                : randF32(n, seed++, 0.999, 1.001)
+              : f64
+                ? randF64(n, seed++)
+                : randF32(n, seed++);
           const out = f64 ? new Float64Array(outer * inner) : new Float32Array(outer * inner);
           m.reduce(op, x, outer, size, inner, out);
           const want = refReduce(op, x, outer, size, inner);
           const tol = f64 ? 1e-12 : op === "sum" ? 1e-6 : 1e-6;
-          assertClose(out, want, tol, op === "sum" ? tol * Math.sqrt(size) : 0, `${op} [${outer},${size},${inner}]`);
+          assertClose(
+            out,
+            want,
+            tol,
+            op === "sum" ? tol * Math.sqrt(size) : 0,
+            `${op} [${outer},${size},${inner}]`,
+          );
         }
       }
     });
@@ -84,7 +124,8 @@ describe("reduce", { skip: SKIP }, () => {
   it("results do not depend on the thread count", () => {
     const m = nat();
     const x = randF32(1 << 20, 3);
-    const a = new Float32Array(1), b = new Float32Array(1);
+    const a = new Float32Array(1),
+      b = new Float32Array(1);
     m.setNumThreads(1);
     m.reduce("sum", x, 1, x.length, 1, a);
     m.setNumThreads(2);
@@ -120,7 +161,11 @@ describe("argReduce", { skip: SKIP }, () => {
         for (const isMax of [true, false]) {
           const out = new Int32Array(outer * inner);
           m.argReduce(isMax ? "argmax" : "argmin", x, outer, size, inner, out);
-          assert.deepEqual(Array.from(out), refArg(isMax, x, outer, size, inner), `[${outer},${size},${inner}]`);
+          assert.deepEqual(
+            Array.from(out),
+            refArg(isMax, x, outer, size, inner),
+            `[${outer},${size},${inner}]`,
+          );
         }
       }
     }

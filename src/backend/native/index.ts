@@ -1,0 +1,276 @@
+/**
+ * The native CPU backend: the kernels of the C++ addon behind the `Backend` interface, each
+ * falling back to the js reference kernel for the dtypes, ops or parameters the addon lacks.
+ * Arrays are shared with the js backend (zero copy).
+ */
+import type { TypedArray } from "../../tensor/dtype.js";
+import type { Backend, BinaryOp, UnaryGradOp, UnaryOp, View } from "../backend.js";
+import { jsBackend } from "../js/index.js";
+import {
+  type FloatArray,
+  loadNativeAddon,
+  type NativeAddon,
+  type NativeBinaryOp,
+  type NativeUnaryOp,
+} from "./addon.js";
+
+export { loadNativeAddon, nativeAddonPath } from "./addon.js";
+export type { NativeAddon } from "./addon.js";
+
+const NATIVE_UNARY = new Set<UnaryOp>([
+  "neg",
+  "exp",
+  "log",
+  "log1p",
+  "expm1",
+  "sqrt",
+  "rsqrt",
+  "abs",
+  "sign",
+  "sin",
+  "cos",
+  "tanh",
+  "sigmoid",
+  "relu",
+  "reciprocal",
+  "gelu",
+  "silu",
+  "softplus",
+]);
+const NATIVE_BINARY = new Set<BinaryOp>(["add", "sub", "mul", "div", "pow", "maximum", "minimum"]);
+
+const isFloat = (a: TypedArray): a is FloatArray =>
+  a instanceof Float32Array || a instanceof Float64Array;
+const sameKind = (a: TypedArray, b: TypedArray) => a.constructor === b.constructor;
+
+function isDense(v: View): boolean {
+  let expected = 1;
+  for (let i = v.shape.length - 1; i >= 0; i--) {
+    if (v.shape[i] !== 1 && v.strides[i] !== expected) return false;
+    expected *= v.shape[i]!;
+  }
+  return true;
+}
+
+/** Strides of `v` once broadcast to `shape` (right-aligned; size-1 dims read with stride 0). */
+function broadcastStrides(v: View, shape: readonly number[]): Int32Array {
+  const out = new Int32Array(shape.length);
+  const off = shape.length - v.shape.length;
+  for (let d = off; d < shape.length; d++)
+    out[d] = v.shape[d - off] === 1 ? 0 : v.strides[d - off]!;
+  return out;
+}
+
+// Strides and offsets travel as int32 to the addon; views beyond that range use the js kernels.
+const fitsInt32 = (v: View) => v.data.length <= 0x7fffffff;
+
+/** Builds the backend over a loaded addon. */
+export function createNativeBackend(m: NativeAddon): Backend {
+  const js = jsBackend;
+  return {
+    ...js,
+    name: "native",
+
+    copy(src: View, out: TypedArray): void {
+      if (!sameKind(src.data, out) || !fitsInt32(src)) return js.copy(src, out);
+      m.copyStrided(
+        src.data,
+        src.offset,
+        Int32Array.from(src.shape),
+        Int32Array.from(src.strides),
+        out,
+        0,
+      );
+    },
+
+    unary(op: UnaryOp, x: View, out: TypedArray, p?: number): void {
+      // The addon's softplus is PyTorch's default (beta 1, threshold 20); other betas use js.
+      const supported = NATIVE_UNARY.has(op) && (op !== "softplus" || p === 1);
+      if (!supported || !isFloat(out) || !sameKind(x.data, out)) return js.unary(op, x, out, p);
+      if (isDense(x)) {
+        m.unary(op as NativeUnaryOp, x.data as FloatArray, x.offset, out, out.length);
+      } else {
+        // Gather the view first, then apply the op in place.
+        m.copyStrided(
+          x.data,
+          x.offset,
+          Int32Array.from(x.shape),
+          Int32Array.from(x.strides),
+          out,
+          0,
+        );
+        m.unary(op as NativeUnaryOp, out, 0, out, out.length);
+      }
+    },
+
+    unaryBackward(
+      op: UnaryGradOp,
+      x: TypedArray,
+      out: TypedArray,
+      gradOut: TypedArray,
+      gradIn: TypedArray,
+      p?: number,
+    ): void {
+      if (!isFloat(gradIn) || !sameKind(gradOut, gradIn))
+        return js.unaryBackward(op, x, out, gradOut, gradIn, p);
+      const n = gradIn.length;
+      if (op === "tanh" && sameKind(out, gradIn))
+        return m.tanhBackward(out as FloatArray, gradOut as FloatArray, gradIn, n);
+      if (op === "sigmoid" && sameKind(out, gradIn))
+        return m.sigmoidBackward(out as FloatArray, gradOut as FloatArray, gradIn, n);
+      if (op === "relu" && sameKind(x, gradIn))
+        return m.reluBackward(x as FloatArray, gradOut as FloatArray, gradIn, n);
+      js.unaryBackward(op, x, out, gradOut, gradIn, p);
+    },
+
+    binary(op: BinaryOp, a: View, b: View, out: TypedArray, shape: readonly number[]): void {
+      const typeOk =
+        sameKind(a.data, out) &&
+        sameKind(b.data, out) &&
+        (isFloat(out) || (out instanceof Int32Array && op !== "div"));
+      if (!NATIVE_BINARY.has(op) || !typeOk || !fitsInt32(a) || !fitsInt32(b))
+        return js.binary(op, a, b, out, shape);
+      m.binary(
+        op as NativeBinaryOp,
+        a.data as FloatArray,
+        a.offset,
+        b.data as FloatArray,
+        b.offset,
+        out as FloatArray,
+        Int32Array.from(shape),
+        broadcastStrides(a, shape),
+        broadcastStrides(b, shape),
+      );
+    },
+
+    reduce(op, x, outer, size, inner, out): void {
+      // Empty max/min: the js kernel defines the result (the addon rejects it).
+      if (!isFloat(x) || !sameKind(x, out) || size === 0)
+        return js.reduce(op, x, outer, size, inner, out);
+      m.reduce(op, x, outer, size, inner, out as FloatArray);
+    },
+
+    argReduce(op, x, outer, size, inner, out): void {
+      if (!isFloat(x) || size === 0) return js.argReduce(op, x, outer, size, inner, out);
+      m.argReduce(op, x, outer, size, inner, out);
+    },
+
+    matmul(
+      a,
+      aOffset,
+      aBatchStride,
+      transA,
+      b,
+      bOffset,
+      bBatchStride,
+      transB,
+      out,
+      batch,
+      M,
+      N,
+      K,
+    ): void {
+      const lda = transA ? M : K,
+        ldb = transB ? K : N;
+      if (a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) {
+        m.sgemmBatched(
+          batch,
+          transA,
+          transB,
+          M,
+          N,
+          K,
+          1,
+          a,
+          aOffset,
+          aBatchStride,
+          lda,
+          b,
+          bOffset,
+          bBatchStride,
+          ldb,
+          0,
+          out,
+          0,
+          M * N,
+          N,
+        );
+      } else if (
+        a instanceof Float64Array &&
+        b instanceof Float64Array &&
+        out instanceof Float64Array
+      ) {
+        m.dgemmBatched(
+          batch,
+          transA,
+          transB,
+          M,
+          N,
+          K,
+          1,
+          a,
+          aOffset,
+          aBatchStride,
+          lda,
+          b,
+          bOffset,
+          bBatchStride,
+          ldb,
+          0,
+          out,
+          0,
+          M * N,
+          N,
+        );
+      } else {
+        js.matmul(
+          a,
+          aOffset,
+          aBatchStride,
+          transA,
+          b,
+          bOffset,
+          bBatchStride,
+          transB,
+          out,
+          batch,
+          M,
+          N,
+          K,
+        );
+      }
+    },
+
+    softmax(x, outer, size, inner, out, log): void {
+      if (!isFloat(x) || !sameKind(x, out)) return js.softmax(x, outer, size, inner, out, log);
+      (log ? m.logSoftmaxForward : m.softmaxForward)(x, out as FloatArray, outer, size, inner);
+    },
+
+    softmaxBackward(out, gradOut, outer, size, inner, gradIn, log): void {
+      if (!isFloat(out) || !sameKind(out, gradOut) || !sameKind(out, gradIn))
+        return js.softmaxBackward(out, gradOut, outer, size, inner, gradIn, log);
+      (log ? m.logSoftmaxBackward : m.softmaxBackward)(
+        out,
+        gradOut as FloatArray,
+        gradIn as FloatArray,
+        outer,
+        size,
+        inner,
+      );
+    },
+  };
+}
+
+let cached: Backend | null | undefined;
+
+/**
+ * The native backend, or `null` when the addon is unavailable (see `loadNativeAddon` for the
+ * NABLA_BACKEND rules and the one-time warning).
+ */
+export function nativeBackend(): Backend | null {
+  if (cached === undefined) {
+    const m = loadNativeAddon();
+    cached = m ? createNativeBackend(m) : null;
+  }
+  return cached;
+}
