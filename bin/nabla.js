@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `nabla` command: runs the compiled CLI (dist/, made by `npm run build`).
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, URL } from "node:url";
 
 const entry = new URL("../dist/src/cli/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
