@@ -10,6 +10,8 @@ export interface EngineOps {
   sumTo(t: Tensor, shape: readonly number[]): Tensor;
   onesLike(t: Tensor): Tensor;
   detach(t: Tensor): Tensor;
+  /** A contiguous copy with its own storage, outside the graph. */
+  copy(t: Tensor): Tensor;
 }
 
 let ops: EngineOps | null = null;
@@ -63,7 +65,8 @@ function topoOrder(roots: readonly Node[]): Node[] {
 
 function checkGrad(node: Node, i: number, edge: Edge, g: Tensor): Tensor {
   let grad = g;
-  if (!sameShape(grad.shape, edge.shape)) grad = engineOps().sumTo(grad, edge.shape);
+  if (!sameShape(grad.shape, edge.shape) && broadcastsTo(edge.shape, grad.shape))
+    grad = engineOps().sumTo(grad, edge.shape);
   if (!sameShape(grad.shape, edge.shape)) {
     throw new Error(
       `autograd: ${node.name} returned a gradient of shape ${fmtShape(grad.shape)} for input ${i}, whose shape is ${fmtShape(edge.shape)}`,
@@ -77,29 +80,71 @@ function checkGrad(node: Node, i: number, edge: Edge, g: Tensor): Tensor {
   return grad;
 }
 
+// True when `shape` broadcasts to `target`, so a gradient of `target` can be summed back to it.
+function broadcastsTo(shape: readonly number[], target: readonly number[]): boolean {
+  const lead = target.length - shape.length;
+  if (lead < 0) return false;
+  return shape.every((s, i) => s === 1 || s === target[lead + i]);
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
+/** Where `grad()` collects gradients instead of `.grad`: keyed by leaf tensor or by node. */
+interface Capture {
+  leaves: Map<Tensor, Tensor | null>;
+  nodes: Map<Node, Tensor | null>;
+}
+
+// For grad(): the nodes whose backward must run, those with a path to a captured input. Only these
+// run, so parts of the graph that grad() does not need keep their saved tensors (as in PyTorch).
+function nodesToRun(order: readonly Node[], capture: Capture): Set<Node> {
+  const run = new Set<Node>();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i];
+    const leads = node.edges.some(
+      (e) =>
+        e !== null &&
+        (e.node !== null
+          ? run.has(e.node) || capture.nodes.has(e.node)
+          : e.leaf !== null && capture.leaves.has(e.leaf)),
+    );
+    if (leads) run.add(node);
+  }
+  return run;
+}
+
 /**
  * Runs backward from `roots` seeded with `seeds`. Gradients of leaves go into their `.grad`, or,
- * when `capture` is given, into that map (for `grad()`), keyed by leaf tensor or by node.
+ * when `capture` is given, into its maps (for `grad()`).
  */
 export function runBackward(
   roots: readonly Tensor[],
   seeds: readonly Tensor[],
   options: BackwardOptions,
-  capture?: { leaves: Map<Tensor, Tensor | null>; nodes: Map<Node, Tensor | null> },
+  capture?: Capture,
 ): void {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
-  const { add, detach } = engineOps();
+  const { add, detach, copy } = engineOps();
   const pending = new Map<Node, Tensor>();
   const accumulate = (node: Node, g: Tensor) => {
     const prev = pending.get(node);
     pending.set(node, prev === undefined ? g : add(prev, g));
+  };
+  // Rules may hand the same gradient to several inputs (add returns gradOut twice), so a `.grad`
+  // gets its own copy when its storage is a seed's or already another `.grad`'s: an in-place
+  // update of one gradient (zero_, an optimizer step) must never change another.
+  const handedOut = new Set(seeds.map((s) => s.storage));
+  const store = (current: Tensor | null, g: Tensor): Tensor => {
+    if (current !== null) return add(current, g);
+    if (createGraph) return g;
+    const own = handedOut.has(g.storage) || !g.isContiguous() ? copy(g) : detach(g);
+    handedOut.add(own.storage);
+    return own;
   };
   const rootNodes: Node[] = [];
   const previousMode = setGradEnabled(createGraph);
@@ -110,44 +155,46 @@ export function runBackward(
       if (node === null) {
         // A leaf root: its gradient is the seed itself.
         if (capture?.leaves.has(root)) capture.leaves.set(root, seeds[r]);
-        else if (!capture)
-          root.grad = root.grad === null ? detach(seeds[r]) : add(root.grad, seeds[r]);
+        else if (!capture) root.grad = store(root.grad, seeds[r]);
         continue;
       }
       rootNodes.push(node);
       accumulate(node, seeds[r]);
     }
-    for (const node of topoOrder(rootNodes)) {
+    const order = topoOrder(rootNodes);
+    const toRun = capture ? nodesToRun(order, capture) : null;
+    const leadsOn = (e: Edge): boolean =>
+      toRun === null ||
+      (e.node !== null
+        ? toRun.has(e.node) || capture!.nodes.has(e.node)
+        : capture!.leaves.has(e.leaf!));
+    for (const node of order) {
       const gradOut = pending.get(node);
       pending.delete(node);
       if (gradOut === undefined) continue;
-      if (node.retained !== null && !capture) {
-        const t = node.retained;
-        t.grad = t.grad === null ? (createGraph ? gradOut : detach(gradOut)) : add(t.grad, gradOut);
-      }
+      if (node.retained !== null && !capture)
+        node.retained.grad = store(node.retained.grad, gradOut);
       if (capture?.nodes.has(node)) capture.nodes.set(node, gradOut);
+      if (toRun !== null && !toRun.has(node)) continue;
       const rule = node.prim.backward;
       if (rule === "not differentiable") continue;
-      const needs = node.edges.map((e) => e !== null);
+      const needs = node.edges.map((e) => e !== null && leadsOn(e));
       const grads = rule(gradOut, node.ctx, node.attrs, needs);
       if (!retainGraph) node.ctx.release();
       for (let i = 0; i < node.edges.length; i++) {
         const edge = node.edges[i];
         const g = grads[i];
-        if (edge === null || g === null || g === undefined) continue;
+        if (edge === null || !needs[i] || g === null || g === undefined) continue;
         const grad = checkGrad(node, i, edge, g);
         if (edge.node !== null) {
           accumulate(edge.node, grad);
         } else if (edge.leaf !== null) {
           const leaf = edge.leaf;
           if (capture) {
-            if (capture.leaves.has(leaf)) {
-              const prev = capture.leaves.get(leaf);
-              capture.leaves.set(leaf, prev == null ? grad : add(prev, grad));
-            }
+            const prev = capture.leaves.get(leaf);
+            capture.leaves.set(leaf, prev == null ? grad : add(prev, grad));
           } else {
-            leaf.grad =
-              leaf.grad === null ? (createGraph ? grad : detach(grad)) : add(leaf.grad, grad);
+            leaf.grad = store(leaf.grad, grad);
           }
         }
       }
@@ -202,10 +249,7 @@ export function grad(
     }
     return engineOps().onesLike(o);
   });
-  const capture = {
-    leaves: new Map<Tensor, Tensor | null>(),
-    nodes: new Map<Node, Tensor | null>(),
-  };
+  const capture: Capture = { leaves: new Map(), nodes: new Map() };
   for (const [i, x] of inputs.entries()) {
     if (!x.requiresGrad)
       throw new Error(`grad: input ${i} (shape ${fmtShape(x.shape)}) does not require grad`);

@@ -1,12 +1,13 @@
 // Loads every op family, installs the Tensor methods and hands the engine its arithmetic.
 import { setEngineOps } from "../autograd/engine.js";
+import { noGrad } from "../autograd/grad-mode.js";
 import "../autograd/tensor-methods.js";
 import { onesLike } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { add } from "./elementwise.js";
 import "./methods.js";
 import { sum } from "./reduce.js";
-import { reshape } from "./shape.js";
+import { clone, reshape } from "./shape.js";
 
 /** Sums `t` over the dims that broadcasting added or stretched, giving `shape`. Example: `sumTo(g, [3, 1])`. */
 export function sumTo(t: Tensor, shape: readonly number[]): Tensor {
@@ -25,6 +26,7 @@ setEngineOps({
   sumTo,
   onesLike: (t) => onesLike(t),
   detach: (t) => t.detach(),
+  copy: (t) => noGrad(() => clone(t)),
 });
 
 export * from "./cast.js";

@@ -97,7 +97,7 @@ test("arange, linspace and eye", () => {
   assertClose(nb.linspace(0, 1, 5), [0, 0.25, 0.5, 0.75, 1]);
   assertClose(nb.linspace(-1, 1, 1), [-1]);
   assert.deepEqual(nb.linspace(0, 1, 0).shape, [0]);
-  assert.equal(nb.linspace(2, 3, 7, { dtype: "float64" }).toArray().at(-1), 3);
+  assert.equal(nb.linspace(2, 3, 7, { dtype: "float64" }).get(-1).item(), 3);
   assert.deepEqual(nb.eye(3).toArray(), [
     [1, 0, 0],
     [0, 1, 0],
