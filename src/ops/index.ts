@@ -30,6 +30,40 @@ setEngineOps({
 });
 
 export * from "./cast.js";
+export {
+  conv1d,
+  conv2d,
+  convTranspose2d,
+  type Conv1dOptions,
+  type Conv2dOptions,
+  type ConvPadding,
+  type ConvTranspose2dOptions,
+  type Size2,
+} from "./conv.js";
+export {
+  fold,
+  interpolate,
+  padNd,
+  unfold,
+  type InterpolateMode,
+  type InterpolateOptions,
+  type PadMode,
+  type WindowOptions,
+} from "./image.js";
+export { batchNorm, groupNorm, layerNorm } from "./norm.js";
+export {
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool1d,
+  adaptiveMaxPool2d,
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool2d,
+  type AdaptiveSize,
+  type Pool1dOptions,
+  type Pool2dOptions,
+} from "./pool.js";
 export * from "./elementwise.js";
 export * from "./indexing.js";
 export * from "./inplace.js";

@@ -1,0 +1,392 @@
+// Pooling (NCHW). Max and average pooling are primitives over backend kernels; their backward
+// passes are primitives too, whose own backward rules (a gather, an average pool) make pooling
+// differentiable twice. Adaptive pooling is composed from them or from matmuls.
+import { apply, definePrimitive, type Primitive } from "../autograd/function.js";
+import { getBackend } from "../backend/index.js";
+import { tensor } from "../tensor/creation.js";
+import { isFloating } from "../tensor/dtype.js";
+import { fmtShape } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { pair, type Size2 } from "./conv.js";
+import { gather } from "./indexing.js";
+import { matmul } from "./matmul.js";
+import { amax, mean } from "./reduce.js";
+import { narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
+import { dense, empty } from "./util.js";
+
+/** Window geometry shared by the pooling primitives (kernel, stride, padding, dilation, output). */
+interface PoolGeom {
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  out: [number, number];
+}
+
+/**
+ * Output length of a pooling window, as PyTorch: with `ceilMode` the last window may start past
+ * the input's end, but never in the right padding alone.
+ */
+export function poolOutSize(
+  input: number,
+  k: number,
+  s: number,
+  p: number,
+  d: number,
+  ceilMode: boolean,
+): number {
+  const span = input + 2 * p - d * (k - 1) - 1 + (ceilMode ? s - 1 : 0);
+  let out = Math.floor(span / s) + 1;
+  if (ceilMode && (out - 1) * s >= input + p) out--;
+  return out;
+}
+
+// ---------------------------------------------------------------- max pool
+
+type MaxAttrs = PoolGeom;
+type MaxBackwardAttrs = { indices: Tensor; inputShape: readonly number[] };
+
+const MaxPool2d = definePrimitive<MaxAttrs>({
+  name: "MaxPool2DWithIndices",
+  forward(ctx, [x], g) {
+    const [N, C, H, W] = x.shape;
+    const out = empty([N, C, g.out[0], g.out[1]], x.dtype);
+    const indices = empty(out.shape, "int32");
+    getBackend().maxPool2dForward(
+      dense(x).storage.data,
+      out.storage.data,
+      indices.storage.data as Int32Array,
+      N,
+      C,
+      H,
+      W,
+      g.kernel[0],
+      g.kernel[1],
+      g.stride[0],
+      g.stride[1],
+      g.padding[0],
+      g.padding[1],
+      g.dilation[0],
+      g.dilation[1],
+      g.out[0],
+      g.out[1],
+    );
+    ctx.extra.indices = indices;
+    ctx.extra.inputShape = x.shape;
+    return out;
+  },
+  backward: (g, ctx) => [
+    maxPoolBackward(g, ctx.extra.indices as Tensor, ctx.extra.inputShape as number[]),
+  ],
+});
+
+const MaxPool2dBackward = definePrimitive<MaxBackwardAttrs>({
+  name: "MaxPool2DWithIndicesBackward",
+  forward(_ctx, [g], { indices, inputShape }) {
+    const [N, C, H, W] = inputShape;
+    const gradX = empty(inputShape, g.dtype);
+    getBackend().maxPool2dBackward(
+      dense(g).storage.data,
+      indices.storage.data as Int32Array,
+      gradX.storage.data,
+      N,
+      C,
+      H,
+      W,
+      g.shape[2],
+      g.shape[3],
+    );
+    return gradX;
+  },
+  // The backward scatters g to the argmax positions; its adjoint gathers from them.
+  backward: (gg, _ctx, { indices }) => {
+    const [N, C, OH, OW] = indices.shape;
+    const flat = reshape(gg, [N, C, -1]);
+    return [reshape(gather(flat, 2, reshape(indices, [N, C, OH * OW])), indices.shape)];
+  },
+});
+
+function maxPoolBackward(g: Tensor, indices: Tensor, inputShape: readonly number[]): Tensor {
+  return apply(MaxPool2dBackward, [g], { indices, inputShape });
+}
+
+// ---------------------------------------------------------------- average pool
+
+type AvgAttrs = PoolGeom & { countIncludePad: boolean };
+
+function avgDims(x: readonly number[], g: AvgAttrs) {
+  const [N, C, H, W] = x;
+  return [
+    N,
+    C,
+    H,
+    W,
+    g.kernel[0],
+    g.kernel[1],
+    g.stride[0],
+    g.stride[1],
+    g.padding[0],
+    g.padding[1],
+    g.out[0],
+    g.out[1],
+    g.countIncludePad,
+  ] as const;
+}
+
+const AvgPool2d: Primitive<AvgAttrs> = definePrimitive<AvgAttrs>({
+  name: "AvgPool2D",
+  forward(ctx, [x], g) {
+    const [N, C] = x.shape;
+    const out = empty([N, C, g.out[0], g.out[1]], x.dtype);
+    getBackend().avgPool2dForward(dense(x).storage.data, out.storage.data, ...avgDims(x.shape, g));
+    ctx.extra.inputShape = x.shape;
+    return out;
+  },
+  backward: (g, ctx, attrs) => [
+    apply(AvgPool2dBackward, [g], { ...attrs, inputShape: ctx.extra.inputShape as number[] }),
+  ],
+});
+
+const AvgPool2dBackward: Primitive<AvgAttrs & { inputShape: readonly number[] }> = definePrimitive<
+  AvgAttrs & { inputShape: readonly number[] }
+>({
+  name: "AvgPool2DBackward",
+  forward(_ctx, [g], attrs) {
+    const gradX = empty(attrs.inputShape, g.dtype);
+    getBackend().avgPool2dBackward(
+      dense(g).storage.data,
+      gradX.storage.data,
+      ...avgDims(attrs.inputShape, attrs),
+    );
+    return gradX;
+  },
+  // Average pooling is linear, so the adjoint of its backward is the pooling itself.
+  backward: (gg, _ctx, attrs) => [apply(AvgPool2d, [gg], attrs)],
+});
+
+// ---------------------------------------------------------------- public ops
+
+/** Options of `maxPool2d` and `avgPool2d` (PyTorch's keyword arguments). */
+export interface Pool2dOptions {
+  /** Defaults to the kernel size. */
+  stride?: Size2 | null;
+  padding?: Size2;
+  /** Max pooling only. */
+  dilation?: Size2;
+  ceilMode?: boolean;
+  /** Average pooling only: whether zero padding counts in the divisor (default true). */
+  countIncludePad?: boolean;
+}
+
+function poolInput(op: string, x: Tensor): [Tensor, boolean] {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  if (!isFloating(x.dtype)) {
+    throw new TypeError(`${op}: expected a floating-point input, got ${x.dtype}`);
+  }
+  if (x.ndim === 3) return [unsqueeze(x, 0), true];
+  if (x.ndim !== 4) {
+    throw new Error(
+      `${op}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ${fmtShape(x.shape)}`,
+    );
+  }
+  return [x, false];
+}
+
+function poolGeom(op: string, x: Tensor, kernelSize: Size2, opts: Pool2dOptions): PoolGeom {
+  const kernel = pair(op, "kernelSize", kernelSize);
+  const stride = pair(op, "stride", opts.stride ?? kernel);
+  const padding = pair(op, "padding", opts.padding ?? 0);
+  const dilation = pair(op, "dilation", opts.dilation ?? 1);
+  const ceilMode = opts.ceilMode ?? false;
+  if ([...kernel, ...stride, ...dilation].some((v) => v < 1)) {
+    throw new Error(
+      `${op}: kernel [${kernel}], stride [${stride}] and dilation [${dilation}] must be positive`,
+    );
+  }
+  if (
+    padding[0] < 0 ||
+    padding[1] < 0 ||
+    2 * padding[0] > kernel[0] ||
+    2 * padding[1] > kernel[1]
+  ) {
+    throw new Error(
+      `${op}: padding [${padding}] should be non-negative and at most half of the kernel size [${kernel}]`,
+    );
+  }
+  const [, , H, W] = x.shape;
+  const out: [number, number] = [
+    poolOutSize(H, kernel[0], stride[0], padding[0], dilation[0], ceilMode),
+    poolOutSize(W, kernel[1], stride[1], padding[1], dilation[1], ceilMode),
+  ];
+  if (out[0] < 1 || out[1] < 1) {
+    throw new Error(
+      `${op}: input ${fmtShape(x.shape)} is too small for kernel [${kernel}] with padding [${padding}] and dilation [${dilation}] (output ${out[0]}x${out[1]})`,
+    );
+  }
+  return { kernel, stride, padding, dilation, out };
+}
+
+/**
+ * 2-D max pooling over `[N, C, H, W]` (or `[C, H, W]`); `stride` defaults to the kernel size.
+ * Example: `nb.maxPool2d(x, 3, { stride: 2, padding: 1 })`.
+ */
+export function maxPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
+  const [input, unbatched] = poolInput("maxPool2d", x);
+  const out = apply(MaxPool2d, [input], poolGeom("maxPool2d", input, kernelSize, opts));
+  return unbatched ? squeeze(out, 0) : out;
+}
+
+/**
+ * 2-D average pooling; `countIncludePad` (default true) counts zero padding in the divisor.
+ * Example: `nb.avgPool2d(x, 2)`.
+ */
+export function avgPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
+  const [input, unbatched] = poolInput("avgPool2d", x);
+  if (
+    opts.dilation !== undefined &&
+    pair("avgPool2d", "dilation", opts.dilation).some((d) => d !== 1)
+  )
+    throw new Error("avgPool2d: dilation is not supported (as in PyTorch)");
+  const geom = poolGeom("avgPool2d", input, kernelSize, { ...opts, dilation: 1 });
+  const out = apply(AvgPool2d, [input], { ...geom, countIncludePad: opts.countIncludePad ?? true });
+  return unbatched ? squeeze(out, 0) : out;
+}
+
+/** Options of the 1-D pools. */
+export interface Pool1dOptions {
+  stride?: number | null;
+  padding?: number;
+  dilation?: number;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+function pool1d(
+  op: string,
+  pool: (x: Tensor, k: Size2, o: Pool2dOptions) => Tensor,
+  x: Tensor,
+  kernelSize: number,
+  opts: Pool1dOptions,
+): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  if (x.ndim !== 2 && x.ndim !== 3)
+    throw new Error(
+      `${op}: expected a 2-D [C, L] or 3-D [N, C, L] input, got ${fmtShape(x.shape)}`,
+    );
+  const out = pool(unsqueeze(x, -2), [1, kernelSize], {
+    stride: [1, opts.stride ?? kernelSize],
+    padding: [0, opts.padding ?? 0],
+    dilation: opts.dilation === undefined ? undefined : [1, opts.dilation],
+    ceilMode: opts.ceilMode,
+    countIncludePad: opts.countIncludePad,
+  });
+  return squeeze(out, -2);
+}
+
+/** 1-D max pooling over `[N, C, L]`. Example: `nb.maxPool1d(x, 2)`. */
+export function maxPool1d(x: Tensor, kernelSize: number, opts: Pool1dOptions = {}): Tensor {
+  return pool1d("maxPool1d", maxPool2d, x, kernelSize, opts);
+}
+
+/** 1-D average pooling over `[N, C, L]`. Example: `nb.avgPool1d(x, 3, { stride: 1, padding: 1 })`. */
+export function avgPool1d(x: Tensor, kernelSize: number, opts: Pool1dOptions = {}): Tensor {
+  return pool1d("avgPool1d", avgPool2d, x, kernelSize, opts);
+}
+
+// ---------------------------------------------------------------- adaptive pools
+
+/** A target size per dim; null keeps the input's. */
+export type AdaptiveSize = number | readonly (number | null)[];
+
+function adaptiveTarget(op: string, x: Tensor, size: AdaptiveSize): [number, number] {
+  const s = typeof size === "number" ? [size, size] : size.length === 1 ? [size[0], size[0]] : size;
+  if (s.length !== 2)
+    throw new Error(`${op}: outputSize must be an int or a pair, got ${JSON.stringify(size)}`);
+  const out: [number, number] = [s[0] ?? x.shape[2], s[1] ?? x.shape[3]];
+  if (out.some((v) => !Number.isInteger(v) || v < 1))
+    throw new Error(`${op}: outputSize must hold positive ints, got ${JSON.stringify(size)}`);
+  return out;
+}
+
+// PyTorch's adaptive windows: output i covers [floor(i*in/out), ceil((i+1)*in/out)).
+function windowStart(i: number, input: number, out: number): number {
+  return Math.floor((i * input) / out);
+}
+function windowEnd(i: number, input: number, out: number): number {
+  return Math.ceil(((i + 1) * input) / out);
+}
+
+// The [out, in] matrix whose row i averages the adaptive window i.
+function averagingMatrix(input: number, out: number, dtype: "float32" | "float64"): Tensor {
+  const m: number[][] = [];
+  for (let i = 0; i < out; i++) {
+    const row = new Array<number>(input).fill(0);
+    const a = windowStart(i, input, out);
+    const b = windowEnd(i, input, out);
+    for (let j = a; j < b; j++) row[j] = 1 / (b - a);
+    m.push(row);
+  }
+  return tensor(m, { dtype });
+}
+
+/**
+ * Average pooling to a fixed output size, with PyTorch's window boundaries.
+ * Example: `nb.adaptiveAvgPool2d(x, [1, 1])` (global average pooling).
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
+  const [input, unbatched] = poolInput("adaptiveAvgPool2d", x);
+  const [OH, OW] = adaptiveTarget("adaptiveAvgPool2d", input, outputSize);
+  const [, , H, W] = input.shape;
+  let out: Tensor;
+  if (OH === 1 && OW === 1) out = mean(input, [2, 3], true);
+  else if (H % OH === 0 && W % OW === 0) out = avgPool2d(input, [H / OH, W / OW]);
+  else {
+    // Averaging is separable: out = Ph @ x @ Pw^T with one averaging matrix per dim.
+    const dtype = input.dtype as "float32" | "float64";
+    const rows = matmul(averagingMatrix(H, OH, dtype), input);
+    out = matmul(rows, transpose(averagingMatrix(W, OW, dtype), 0, 1));
+  }
+  return unbatched ? squeeze(out, 0) : out;
+}
+
+/**
+ * Max pooling to a fixed output size, with PyTorch's window boundaries.
+ * Example: `nb.adaptiveMaxPool2d(x, 7)`.
+ */
+export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
+  const [input, unbatched] = poolInput("adaptiveMaxPool2d", x);
+  const [OH, OW] = adaptiveTarget("adaptiveMaxPool2d", input, outputSize);
+  const [, , H, W] = input.shape;
+  let out: Tensor;
+  if (H % OH === 0 && W % OW === 0) out = maxPool2d(input, [H / OH, W / OW]);
+  else {
+    // Uneven windows: the max of each window's rows, then of its columns.
+    const rows: Tensor[] = [];
+    for (let i = 0; i < OH; i++) {
+      const h0 = windowStart(i, H, OH);
+      const band = amax(narrow(input, 2, h0, windowEnd(i, H, OH) - h0), 2);
+      const cells: Tensor[] = [];
+      for (let j = 0; j < OW; j++) {
+        const w0 = windowStart(j, W, OW);
+        cells.push(amax(narrow(band, 2, w0, windowEnd(j, W, OW) - w0), 2));
+      }
+      rows.push(stack(cells, 2));
+    }
+    out = stack(rows, 2);
+  }
+  return unbatched ? squeeze(out, 0) : out;
+}
+
+/** Average pooling over `[N, C, L]` to a fixed length. Example: `nb.adaptiveAvgPool1d(x, 1)`. */
+export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
+  if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3))
+    throw new Error(`adaptiveAvgPool1d: expected a 2-D or 3-D tensor input`);
+  return squeeze(adaptiveAvgPool2d(unsqueeze(x, -2), [1, outputSize]), -2);
+}
+
+/** Max pooling over `[N, C, L]` to a fixed length. Example: `nb.adaptiveMaxPool1d(x, 1)`. */
+export function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor {
+  if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3))
+    throw new Error(`adaptiveMaxPool1d: expected a 2-D or 3-D tensor input`);
+  return squeeze(adaptiveMaxPool2d(unsqueeze(x, -2), [1, outputSize]), -2);
+}
