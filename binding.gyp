@@ -13,6 +13,7 @@
         "native/threadpool.cc",
         "native/scratch.cc",
         "native/gemm.cc",
+        "native/gemm_dot.cc",
         "native/gemm_binding.cc",
         "native/conv.cc",
         "native/pool.cc",

@@ -1,7 +1,13 @@
 #include "gemm.h"
 
+// GCC 12 flags the _mm512_undefined_*() placeholders inside its own AVX-512 intrinsic headers
+// (unpack, shuffle, reduce) as uninitialised uses; a known false positive.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "scratch.h"
 #include "simd.h"
@@ -144,6 +150,65 @@ __attribute__((noinline)) void edgeTile(int64_t kc, const T* a, const T* b, T* c
   }
 }
 
+#if defined(__AVX512F__)
+// In-register 16x16 transpose: r[c] holds column c of the input rows afterwards.
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; i++) {
+    __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 2]);
+    __m512d c = _mm512_castps_pd(t[4 * i + 1]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
+  }
+  for (int i = 0; i < 2; i++)
+    for (int c = 0; c < 4; c++) {
+      t[8 * i + c] = _mm512_shuffle_f32x4(r[8 * i + c], r[8 * i + 4 + c], 0x88);
+      t[8 * i + 4 + c] = _mm512_shuffle_f32x4(r[8 * i + c], r[8 * i + 4 + c], 0xDD);
+    }
+  for (int c = 0; c < 8; c++) {
+    r[c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88);
+    r[8 + c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0xDD);
+  }
+}
+
+// Transposing packs for float: 16 k-values of up to 16 rows at a time go through registers.
+// Returns the number of k columns handled (a multiple of 16); the caller finishes the rest.
+template <int MR>
+int64_t packATransposed(const float* A, int64_t lda, int64_t kc, float alpha, float* o) {
+  static_assert(MR <= 16, "one transpose covers at most 16 rows");
+  const __m512 va = _mm512_set1_ps(alpha);
+  const __mmask16 mask = static_cast<__mmask16>((1u << MR) - 1);
+  int64_t k0 = 0;
+  for (; k0 + 16 <= kc; k0 += 16) {
+    __m512 r[16];
+    for (int i = 0; i < 16; i++) r[i] = i < MR ? _mm512_loadu_ps(A + i * lda + k0) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int c = 0; c < 16; c++) _mm512_mask_storeu_ps(o + (k0 + c) * MR, mask, _mm512_mul_ps(va, r[c]));
+  }
+  return k0;
+}
+
+template <int NR>
+int64_t packBTransposed(const float* B, int64_t ldb, int64_t kc, float* o) {
+  static_assert(NR % 16 == 0, "whole 16-column groups");
+  int64_t k0 = 0;
+  for (; k0 + 16 <= kc; k0 += 16)
+    for (int h = 0; h < NR; h += 16) {
+      __m512 r[16];
+      for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(B + (h + i) * ldb + k0);
+      transpose16(r);
+      for (int c = 0; c < 16; c++) _mm512_storeu_ps(o + (k0 + c) * NR + h, r[c]);
+    }
+  return k0;
+}
+#endif
+
 // Packs op(A)[0..mc, 0..kc) scaled by alpha into MR-row slivers: out[p][k][0..MR), zero-padded.
 // Folding alpha in here costs nothing and keeps the micro-kernel free of it.
 template <class T>
@@ -161,10 +226,15 @@ void packA(bool trans, const T* A, int64_t lda, int64_t mc, int64_t kc, T alpha,
         for (int i = m; i < MR; i++) d[i] = T(0);
       }
     } else {
-      // op(A)(i, k) = A[i*lda + k]: read rows contiguously, write with stride MR. Blocks of 8 k
+      // op(A)(i, k) = A[i*lda + k]: read rows contiguously, write with stride MR. Blocks of 64 k
       // keep the destination lines in L1 while the MR source rows are walked.
       if (m < MR) std::memset(o, 0, sizeof(T) * MR * kc);
-      for (int64_t k0 = 0; k0 < kc; k0 += 64) {
+      int64_t kStart = 0;
+#if defined(__AVX512F__)
+      if constexpr (std::is_same_v<T, float> && MR <= 16)
+        if (m == MR) kStart = packATransposed<MR>(A + p * lda, lda, kc, alpha, o);
+#endif
+      for (int64_t k0 = kStart; k0 < kc; k0 += 64) {
         int64_t k1 = std::min<int64_t>(kc, k0 + 64);
         for (int i = 0; i < m; i++) {
           const T* src = A + (p + i) * lda;
@@ -195,7 +265,12 @@ void packB(bool trans, const T* B, int64_t ldb, int64_t kc, int64_t nc, T* out) 
     } else {
       // op(B)(k, j) = B[j*ldb + k]: a transpose; walk 64-k blocks so writes stay in L1.
       if (n < NR) std::memset(o, 0, sizeof(T) * NR * kc);
-      for (int64_t k0 = 0; k0 < kc; k0 += 64) {
+      int64_t kStart = 0;
+#if defined(__AVX512F__)
+      if constexpr (std::is_same_v<T, float> && NR % 16 == 0)
+        if (n == NR) kStart = packBTransposed<NR>(B + q * ldb, ldb, kc, o);
+#endif
+      for (int64_t k0 = kStart; k0 < kc; k0 += 64) {
         int64_t k1 = std::min<int64_t>(kc, k0 + 64);
         for (int j = 0; j < n; j++) {
           const T* src = B + (q + j) * ldb;
@@ -219,6 +294,16 @@ void scaleC(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
 
 }  // namespace
 
+// NT products with a small side go to the unpacked dot kernel: packing both operands would cost
+// about as much as the arithmetic there.
+#ifndef NABLA_GEMM_DOT_MAX
+#define NABLA_GEMM_DOT_MAX 8
+#endif
+inline bool useDot(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
+  return !transA && transB &&
+         (std::min(M, N) <= NABLA_GEMM_DOT_MAX || (std::max(M, N) <= 32 && K >= 512));
+}
+
 template <class T>
 void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                 int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
@@ -227,6 +312,10 @@ void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alp
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == T(0)) {
     scaleC(M, N, beta, C, ldc);
+    return;
+  }
+  if (useDot(transA, transB, M, N, K)) {
+    gemmDotNT(M, 0, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   // Balance the K blocks (e.g. K=300 -> 2x150, not 256+44) so no pass runs a short k loop.
@@ -272,6 +361,19 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, co
   // Below ~1 MFLOP (a few microseconds) waking the pool costs more than it saves.
   if (threads == 1 || inParallelRegion() || flops < 1.5e6) {
     gemmSerial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  if (K > 0 && alpha != T(0) && useDot(transA, transB, M, N, K)) {
+    if (N >= M) {
+      parallelFor(N, 16, [&](int64_t j0, int64_t j1) {
+        gemmDotNT(M, j0, j1, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      });
+    } else {
+      // Tall and narrow: split rows instead (C^T = B A^T is the same kernel).
+      parallelFor(M, 16, [&](int64_t i0, int64_t i1) {
+        gemmDotNT(i1 - i0, 0, N, K, alpha, A + i0 * lda, lda, B, ldb, beta, C + i0 * ldc, ldc);
+      });
+    }
     return;
   }
   // Split C into tm x tn rectangles, one per thread, choosing the factorisation with the most

@@ -22,4 +22,12 @@ template <class T>
 void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                 int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
 
+// Unpacked kernel for NT products whose rows of A and B are both contiguous along k:
+// C[i, j] = alpha * dot(A[i, :], B[j, :]) + beta * C[i, j] for columns [j0, j1). It beats the
+// packed path when M or N is small (packing would cost as much as the arithmetic), e.g. the
+// weight gradients of small convolutions or a batch-1 Linear layer.
+template <class T>
+void gemmDotNT(int64_t M, int64_t j0, int64_t j1, int64_t K, T alpha, const T* A, int64_t lda,
+               const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+
 }  // namespace nabla
