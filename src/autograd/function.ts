@@ -3,19 +3,33 @@ import type { DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "./grad-mode.js";
 
+const EMPTY: Tensor[] = [];
+const NO_VERSIONS: number[] = [];
+
 /** What a backward rule can read: the tensors its forward saved, and any extra values it kept. */
 export class Context {
-  #saved: Tensor[] = [];
-  #versions: number[] = [];
+  // Allocated on first use: most ops of a long chain save little, and every allocation here is
+  // kept alive by the graph until backward (the per-op overhead is mostly garbage collection).
+  #saved: Tensor[] = EMPTY;
+  #versions: number[] = NO_VERSIONS;
   #released = false;
-  /** Non-tensor values a forward keeps for backward (indices, shapes, scales). */
-  readonly extra: Record<string, unknown> = {};
+  #extra: Record<string, unknown> | null = null;
 
   constructor(readonly recording: boolean) {}
+
+  /** Non-tensor values a forward keeps for backward (indices, shapes, scales). */
+  get extra(): Record<string, unknown> {
+    if (this.#extra === null) this.#extra = {};
+    return this.#extra;
+  }
 
   /** Saves tensors for backward; records their versions to catch later in-place changes. */
   save(...tensors: Tensor[]): void {
     if (!this.recording) return;
+    if (this.#saved === EMPTY) {
+      this.#saved = [];
+      this.#versions = [];
+    }
     for (const t of tensors) {
       this.#saved.push(t);
       this.#versions.push(t.storage.version);
@@ -42,7 +56,7 @@ export class Context {
 
   /** Frees the saved tensors (after a backward without `retainGraph`). */
   release(): void {
-    this.#saved = [];
+    this.#saved = EMPTY;
     this.#released = true;
   }
 
@@ -93,7 +107,6 @@ export interface Edge {
 export class Node {
   /** Set by `retainGrad()` on the output tensor, so the engine stores its gradient. */
   retained: Tensor | null = null;
-  readonly name: string;
   constructor(
     readonly prim: Primitive<any>,
     readonly attrs: unknown,
@@ -101,8 +114,10 @@ export class Node {
     readonly edges: readonly (Edge | null)[],
     readonly outShape: readonly number[],
     readonly outDType: DType,
-  ) {
-    this.name = `${prim.name}Backward0`;
+  ) {}
+  /** PyTorch's grad_fn name, e.g. `MulBackward0`. */
+  get name(): string {
+    return `${this.prim.name}Backward0`;
   }
 }
 

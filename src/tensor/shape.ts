@@ -7,8 +7,14 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
+const NO_STRIDES: readonly number[] = Object.freeze([]);
+const UNIT_STRIDE: readonly number[] = Object.freeze([1]);
+
 /** Row-major (C-contiguous) strides of a shape. Example: `contiguousStrides([2, 3])` is `[3, 1]`. */
 export function contiguousStrides(shape: readonly number[]): number[] {
+  // 0-d and 1-D tensors (most tiny ops) share frozen stride arrays instead of allocating their own.
+  if (shape.length === 0) return NO_STRIDES as number[];
+  if (shape.length === 1) return UNIT_STRIDE as number[];
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
