@@ -1,5 +1,7 @@
 // The `nabla` command (commander): train, eval, predict, models, summary.
 // Run it as `npx nabla ...` (bin/nabla.js, after `npm run build`) or `tsx src/cli/main.ts ...`.
+// Tensor methods (x.argmax(), loss.backward()...) are installed by the ops package.
+import "../ops/index.js";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";

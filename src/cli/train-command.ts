@@ -192,9 +192,9 @@ export async function runTrain(
       plot: options.plot !== false,
       log,
     });
-    log(
-      `wrote ${join(outDir, RUN_FILES.checkpoint)}, ${RUN_FILES.model}, ${RUN_FILES.metricsCsv}, ${RUN_FILES.metricsJson}, ${RUN_FILES.curves}.svg and ${RUN_FILES.curves}.png in ${resolve(outDir)}`,
-    );
+    const files: string[] = [RUN_FILES.model, RUN_FILES.metricsCsv, RUN_FILES.metricsJson];
+    if (options.plot !== false) files.push(`${RUN_FILES.curves}.svg`, `${RUN_FILES.curves}.png`);
+    log(`wrote ${RUN_FILES.checkpoint}, ${files.join(", ")} in ${resolve(outDir)}`);
     return { outDir, config, history: result.history };
   } catch (e) {
     if (e instanceof NonFiniteLossError) {

@@ -1,8 +1,12 @@
 // The defaults of d2l's train_ch6: cross-entropy loss (mean), minibatch SGD, Xavier init.
-// TODO(nn): use nn.CrossEntropyLoss, optim.SGD and nn.init.xavierUniform_ once src/nn and
-// src/optim land; until then these stand-ins implement the same maths with core ops.
+// TODO(optim): use optim.SGD once src/optim lands; until then a stand-in with the same maths.
 import { noGrad } from "../autograd/grad-mode.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { crossEntropy } from "../nn/loss-functions.js";
+import { Tensor } from "../tensor/tensor.js";
+import { xavierUniform_ } from "../nn/init.js";
+import { Linear } from "../nn/linear.js";
+import { Module } from "../nn/module.js";
+import { isUninitialized } from "../nn/parameter.js";
 import type { Loss, Optimizer, TrainableModel } from "./trainer.js";
 
 /**
@@ -10,8 +14,7 @@ import type { Loss, Optimizer, TrainableModel } from "./trainer.js";
  * @example const loss = defaultLoss(); loss(logits, labels).backward();
  */
 export function defaultLoss(): Loss {
-  return (yHat: Tensor, y: Tensor) =>
-    yHat.logSoftmax(1).gather(1, y.reshape(-1, 1).int()).neg().mean();
+  return (yHat: Tensor, y: Tensor) => crossEntropy(yHat, y);
 }
 
 /**
@@ -44,6 +47,16 @@ export function defaultOptimizer(net: TrainableModel, lr: number): Optimizer {
  * d2l's `init_weights`: xavier-uniform on the weight of every Linear and Conv2d.
  * @example xavierInit(net);
  */
-export function xavierInit(_net: TrainableModel): void {
-  throw new Error("train: init 'xavier' needs src/nn (not available yet)");
+export function xavierInit(net: TrainableModel): void {
+  const isTarget = (m: Module) =>
+    m instanceof Linear || m.constructor.name === "Conv2d" || m.constructor.name === "LazyConv2d";
+  const visit = (m: Module) => {
+    const weight = (m as { weight?: unknown }).weight;
+    if (isTarget(m) && weight instanceof Tensor && !isUninitialized(weight)) xavierUniform_(weight);
+  };
+  if (!(net instanceof Module))
+    throw new TypeError(
+      "train: init 'xavier' needs an nn.Module (to find its Linear and Conv2d layers)",
+    );
+  net.apply(visit);
 }

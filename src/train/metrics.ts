@@ -1,4 +1,6 @@
 // d2l's small training helpers: Accumulator, Timer, accuracy and evaluateAccuracy.
+// Tensor methods (x.argmax(), loss.backward()...) are installed by the ops package.
+import "../ops/index.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import type { Tensor } from "../tensor/tensor.js";
 
