@@ -15,5 +15,35 @@ export { onOp } from "./autograd/function.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad-mode.js";
 export { gradcheck, gradcheckReport, type GradcheckOptions } from "./autograd/gradcheck.js";
 export * from "./ops/index.js";
+export * as nn from "./nn/index.js";
+export * as F from "./nn/functional.js";
+export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";
 export { loadDataFashionMnist } from "./data/vision.js";
+export {
+  loadStateDict,
+  rawToTensor,
+  saveStateDict,
+  tensorToRaw,
+  type SaveStateDictOptions,
+} from "./io/state-dict.js";
+export {
+  loadCheckpoint,
+  readCheckpoint,
+  saveCheckpoint,
+  type CheckpointContents,
+  type CheckpointData,
+} from "./io/checkpoint.js";
+export { loadSafetensors, saveSafetensors, writeFileAtomic } from "./io/files.js";
+export { parseSafetensors, serializeSafetensors, type RawTensor } from "./io/safetensors.js";
+export { Accumulator, accuracy, evaluateAccuracy, Timer } from "./train/metrics.js";
+export {
+  NonFiniteLossError,
+  train,
+  trainEpoch,
+  type EpochMetrics,
+  type TrainOptions,
+  type TrainResult,
+} from "./train/trainer.js";
+export { Animator, writeMetricsCsv, writeMetricsJson, writePlot } from "./train/plot.js";
+export { ProgressBar } from "./train/progress.js";
