@@ -1,4 +1,15 @@
-import type { Tensor } from "./tensor.js";
+import type { DType } from "./dtype.js";
+
+/** What printing reads from a tensor (declared here so that tensor.ts can import this file). */
+export interface Printable {
+  readonly shape: readonly number[];
+  readonly ndim: number;
+  readonly dtype: DType;
+  readonly requiresGrad: boolean;
+  readonly gradFn: { readonly name: string } | null;
+  numel(): number;
+  data(): ArrayLike<number>;
+}
 
 // Printing follows torch/_tensor_str.py's rules: a shared element width, integer-valued floats as
 // "1.", four decimals, scientific notation for wide ranges, "..." summaries above 1000 elements.
@@ -7,7 +18,7 @@ const EDGE_ITEMS = 3;
 const THRESHOLD = 1000;
 
 /** Formats a tensor the way PyTorch's repr does. Example: `formatTensor(nb.ones([2]))`. */
-export function formatTensor(t: Tensor): string {
+export function formatTensor(t: Printable): string {
   const prefix = "tensor(";
   const values = t.data();
   const summarize = values.length > THRESHOLD;
@@ -50,7 +61,7 @@ function addSuffixes(text: string, suffixes: readonly string[], indent: number):
 // PyTorch's _Formatter: the element width comes from the nonzero finite values only (zeros, nan and
 // inf never widen a column), and integer-valued floats print as "1." unless the range calls for
 // scientific notation.
-function makeFormatter(t: Tensor, values: ArrayLike<number>, summarize: boolean): Formatter {
+function makeFormatter(t: Printable, values: ArrayLike<number>, summarize: boolean): Formatter {
   const sample = sampleValues(t, values, summarize);
   if (t.dtype === "bool")
     return pad(
@@ -99,7 +110,7 @@ function fixed(v: number, digits: number): string {
 }
 
 // The values that will be printed (only the edges when summarised), so widths match PyTorch.
-function sampleValues(t: Tensor, values: ArrayLike<number>, summarize: boolean): number[] {
+function sampleValues(t: Printable, values: ArrayLike<number>, summarize: boolean): number[] {
   if (!summarize) return Array.from(values);
   const out: number[] = [];
   const walk = (dim: number, start: number): void => {
