@@ -9,6 +9,7 @@
 #include "napi_args.h"
 #include "strided.h"
 #include "threadpool.h"
+#include "transpose.h"
 
 namespace nabla {
 namespace {
@@ -74,6 +75,30 @@ void copyTransposed(const Layout& L, int p, const T* src, T* out) {
         ooff += i * os[d];
       }
       int64_t p0 = bp * B, p1 = std::min(P, p0 + B), q0 = bq * B, q1 = std::min(Q, q0 + B);
+#if defined(__AVX512F__)
+      if constexpr (sizeof(T) == 4) {
+        // Whole 16x16 blocks through registers: every cache line is read once and written once
+        // in full, so power-of-two strides (which map all lines of a tile to one L1 set) cannot
+        // thrash the cache.
+        int64_t pe = p0 + (p1 - p0) / 16 * 16, qe = q0 + (q1 - q0) / 16 * 16;
+        for (int64_t j = q0; j < qe; j += 16)
+          for (int64_t i = p0; i < pe; i += 16) {
+            __m512 r[16];
+            for (int k = 0; k < 16; k++)
+              r[k] = _mm512_loadu_ps(reinterpret_cast<const float*>(src + soff + (j + k) * sq + i));
+            transpose16(r);
+            for (int k = 0; k < 16; k++)
+              _mm512_storeu_ps(reinterpret_cast<float*>(out + ooff + (i + k) * op + j), r[k]);
+          }
+        // The ragged right and bottom strips of the tile, element by element.
+        for (int64_t j = q0; j < q1; j++) {
+          const T* s = src + soff + j * sq;
+          T* d = out + ooff + j;
+          for (int64_t i = j < qe ? pe : p0; i < p1; i++) d[i * op] = s[i];
+        }
+        continue;
+      }
+#endif
       // Reads run along p (unit stride), writes along q (unit stride) one tile row at a time.
       for (int64_t j = q0; j < q1; j++) {
         const T* s = src + soff + j * sq;

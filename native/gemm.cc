@@ -12,6 +12,7 @@
 #include "scratch.h"
 #include "simd.h"
 #include "threadpool.h"
+#include "transpose.h"
 
 // Tuning knobs (overridable with -D for experiments); defaults measured on Zen 5 (AVX-512).
 #ifndef NABLA_GEMM_MR_F
@@ -151,32 +152,6 @@ __attribute__((noinline)) void edgeTile(int64_t kc, const T* a, const T* b, T* c
 }
 
 #if defined(__AVX512F__)
-// In-register 16x16 transpose: r[c] holds column c of the input rows afterwards.
-inline void transpose16(__m512 r[16]) {
-  __m512 t[16];
-  for (int i = 0; i < 8; i++) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-  }
-  for (int i = 0; i < 4; i++) {
-    __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 2]);
-    __m512d c = _mm512_castps_pd(t[4 * i + 1]), d = _mm512_castps_pd(t[4 * i + 3]);
-    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
-    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
-    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
-    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
-  }
-  for (int i = 0; i < 2; i++)
-    for (int c = 0; c < 4; c++) {
-      t[8 * i + c] = _mm512_shuffle_f32x4(r[8 * i + c], r[8 * i + 4 + c], 0x88);
-      t[8 * i + 4 + c] = _mm512_shuffle_f32x4(r[8 * i + c], r[8 * i + 4 + c], 0xDD);
-    }
-  for (int c = 0; c < 8; c++) {
-    r[c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88);
-    r[8 + c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0xDD);
-  }
-}
-
 // Transposing packs for float: 16 k-values of up to 16 rows at a time go through registers.
 // Returns the number of k columns handled (a multiple of 16); the caller finishes the rest.
 template <int MR>
