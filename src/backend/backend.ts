@@ -297,6 +297,102 @@ export interface Backend {
   im2col(x: TypedArray, cols: TypedArray, ...dims: WindowDims): void;
   /** col2im, the adjoint of `im2col`: overlapping windows add up in `x`. */
   col2im(cols: TypedArray, x: TypedArray, ...dims: WindowDims): void;
+
+  // ---- fused cross-entropy and optimiser steps (the native addon's argument order) ----
+
+  /**
+   * Cross-entropy of contiguous `logits[N, C]` with class `targets[N]` (each in [0, C)): writes
+   * `logSoftmaxOut[N, C]` and `lossPerSample[i] = -logSoftmaxOut[i, targets[i]]`.
+   */
+  crossEntropy(
+    logits: TypedArray,
+    targets: Int32Array,
+    N: number,
+    C: number,
+    lossPerSample: TypedArray,
+    logSoftmaxOut: TypedArray,
+  ): void;
+  /** `gradLogits[i, j] = gradLossPerSample[i] * (exp(logSoftmaxOut[i, j]) - [j == targets[i]])`. */
+  crossEntropyBackward(
+    logSoftmaxOut: TypedArray,
+    targets: Int32Array,
+    gradLossPerSample: TypedArray,
+    gradLogits: TypedArray,
+    N: number,
+    C: number,
+  ): void;
+  /**
+   * torch.optim.SGD's update of every parameter in place. With momentum, `firstStep` copies the
+   * (decayed) gradient into the buffers; later steps do `buf = momentum * buf + (1 - dampening) * d`.
+   */
+  sgdStep(
+    params: TypedArray[],
+    grads: TypedArray[],
+    momentumBufs: (TypedArray | null)[] | null,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    maximize: boolean,
+    firstStep: boolean,
+  ): void;
+  /** torch.optim.Adam (decoupled = false) or AdamW (decoupled = true); `step` counts from 1. */
+  adamStep(
+    params: TypedArray[],
+    grads: TypedArray[],
+    expAvg: TypedArray[],
+    expAvgSq: TypedArray[],
+    maxExpAvgSq: (TypedArray | null)[] | null,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    amsgrad: boolean,
+    maximize: boolean,
+    step: number,
+    decoupled: boolean,
+  ): void;
+  /** torch.optim.RMSprop; `gradAvgs` only when centered, `momentumBufs` only with momentum. */
+  rmspropStep(
+    params: TypedArray[],
+    grads: TypedArray[],
+    squareAvgs: TypedArray[],
+    gradAvgs: TypedArray[] | null,
+    momentumBufs: TypedArray[] | null,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: boolean,
+    maximize: boolean,
+  ): void;
+  /** torch.optim.Adagrad; `step` (from 1) sets the decayed rate `lr / (1 + (step - 1) * lrDecay)`. */
+  adagradStep(
+    params: TypedArray[],
+    grads: TypedArray[],
+    stateSums: TypedArray[],
+    lr: number,
+    lrDecay: number,
+    weightDecay: number,
+    eps: number,
+    maximize: boolean,
+    step: number,
+  ): void;
+  /** torch.optim.Adadelta. */
+  adadeltaStep(
+    params: TypedArray[],
+    grads: TypedArray[],
+    squareAvgs: TypedArray[],
+    accDeltas: TypedArray[],
+    lr: number,
+    rho: number,
+    eps: number,
+    weightDecay: number,
+    maximize: boolean,
+  ): void;
 }
 
 /** `N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, groups, OH, OW` of a 2-D convolution. */

@@ -4,6 +4,8 @@ import { assign, binary, copy, unary, unaryBackward, where } from "./elementwise
 import { gather, indexAdd, indexSelect, scatter, scatterAdd } from "./indexing.js";
 import { matmul } from "./linalg.js";
 import { argReduce, cumsum, reduce, softmax, softmaxBackward } from "./reduce.js";
+import { crossEntropy, crossEntropyBackward } from "./loss.js";
+import { adadeltaStep, adagradStep, adamStep, rmspropStep, sgdStep } from "./optim.js";
 import { col2im, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, im2col } from "./conv.js";
 import { batchNormBackward, batchNormForwardEval, batchNormForwardTrain } from "./norm.js";
 import {
@@ -46,4 +48,11 @@ export const jsBackend: Backend = {
   batchNormBackward,
   im2col,
   col2im,
+  crossEntropy,
+  crossEntropyBackward,
+  sgdStep,
+  adamStep,
+  rmspropStep,
+  adagradStep,
+  adadeltaStep,
 };

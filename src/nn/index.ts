@@ -1,0 +1,13 @@
+// The nn namespace: modules, parameters, layers, losses, `init`, `functional` and `utils`.
+export * from "./activation.js";
+export * from "./containers.js";
+export * from "./dropout.js";
+export * from "./flatten.js";
+export * from "./linear.js";
+export * from "./loss.js";
+export * from "./module.js";
+export * from "./parameter.js";
+export * as functional from "./functional.js";
+export * as init from "./init.js";
+export * as utils from "./utils/index.js";
+export type { Reduction } from "./loss-functions.js";
