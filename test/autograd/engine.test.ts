@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as nb from "nabla";
-import { assertClose, assertThrowsWith } from "../helpers.js";
+import { assertClose, assertThrowsWith, leaf } from "../helpers.js";
 
 test("backward on a scalar fills the leaves' grads (d2l: y = 2 x.x gives 4x)", () => {
   const x = nb.arange(4, undefined, 1, { requiresGrad: true });
@@ -143,4 +143,25 @@ test("a deep chain backpropagates without recursion limits", () => {
   for (let i = 0; i < 20000; i++) y = y.add(1);
   y.sum().backward();
   assertClose(x.grad!, [1]);
+});
+
+test("non-contiguous leaves: transposed, sliced and expanded inputs get gradients of their shape", () => {
+  nb.manualSeed(8);
+  for (const layout of ["transposed", "sliced", "expanded"] as const) {
+    const x = leaf([3, 2], layout);
+    x.mul(nb.tensor([1, 2], { dtype: "float64" }))
+      .sum()
+      .backward();
+    assert.deepEqual(x.grad!.shape, [3, 2], layout);
+    assertClose(x.grad!, [
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
+  }
+  assertThrowsWith(
+    () => nb.gradcheck((t) => t.exp(), [leaf([3, 2], "expanded")]),
+    "gradcheck",
+    "share memory",
+  );
 });
