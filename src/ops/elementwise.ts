@@ -462,11 +462,17 @@ function binaryOp(
 
 /** a + alpha * b, with broadcasting. Example: `x.add(y)`, `nb.add(x, 1)`. */
 export function add(a: TensorLike, b: TensorLike, alpha = 1): Tensor {
-  return binaryOp(binaryPrims.add, a, alpha === 1 ? b : mul(b, alpha));
+  return binaryOp(binaryPrims.add, a, scaled(b, alpha));
 }
 /** a - alpha * b. Example: `x.sub(y)`. */
 export function sub(a: TensorLike, b: TensorLike, alpha = 1): Tensor {
-  return binaryOp(binaryPrims.sub, a, alpha === 1 ? b : mul(b, alpha));
+  return binaryOp(binaryPrims.sub, a, scaled(b, alpha));
+}
+
+// alpha * b for add/sub: plain arithmetic when b is a JS number.
+function scaled(b: TensorLike, alpha: number): TensorLike {
+  if (alpha === 1) return b;
+  return b instanceof Tensor ? mul(b, alpha) : Number(b) * alpha;
 }
 /** a * b. Example: `x.mul(2)`. */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryOp(binaryPrims.mul, a, b);

@@ -102,6 +102,8 @@ test("binary arithmetic broadcasts by NumPy rules", () => {
   assertClose(nb.tensor([2, 3]).pow(nb.tensor([3, 0.5])), [8, Math.sqrt(3)]);
   assert.deepEqual(nb.add(nb.tensor([1, 2]), nb.tensor([1, 1]), 3).toArray(), [4, 5]);
   assert.deepEqual(nb.sub(5, nb.tensor([1, 2])).toArray(), [4, 3]);
+  assert.deepEqual(nb.tensor([1, 2]).add(2, 3).toArray(), [7, 8]);
+  assert.deepEqual(nb.tensor([1, 2]).sub_(1, 0.5).toArray(), [0.5, 1.5]);
   assert.deepEqual(nb.mul(2, nb.tensor([1, 2])).toArray(), [2, 4]);
   assert.deepEqual(nb.maximum(nb.tensor([1, 5]), nb.tensor([3, 2])).toArray(), [3, 5]);
   assert.deepEqual(nb.minimum(nb.tensor([1, 5]), 2).toArray(), [1, 2]);
