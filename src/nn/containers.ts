@@ -65,9 +65,8 @@ export class Sequential<T extends Module[] = Module[]> extends Module {
 
   /** Iterates over the modules in order. Example: `for (const layer of net) ...`. */
   [Symbol.iterator](): Iterator<T[number]> {
-    return this.ownModules()
-      .map(([, m]) => m as T[number])
-      [Symbol.iterator]();
+    const mods = this.ownModules().map(([, m]) => m as T[number]);
+    return mods[Symbol.iterator]();
   }
 
   /** Adds a module at the end (named by its position). Example: `net.append(new nn.ReLU())`. */
@@ -148,9 +147,8 @@ export class ModuleList<M extends Module = Module> extends Module {
   }
 
   [Symbol.iterator](): Iterator<M> {
-    return this.ownModules()
-      .map(([, m]) => m as M)
-      [Symbol.iterator]();
+    const mods = this.ownModules().map(([, m]) => m as M);
+    return mods[Symbol.iterator]();
   }
 
   /** Adds a module at the end. Example: `blocks.append(new Block())`. */

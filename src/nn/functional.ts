@@ -53,7 +53,10 @@ export function gelu(input: Tensor, options: { approximate?: "none" | "tanh" } =
   if (approximate !== "tanh")
     throw new Error(`gelu: approximate must be "none" or "tanh", got "${String(approximate)}"`);
   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-  const inner = mul(add(input, mul(mul(mul(input, input), input), 0.044715)), Math.sqrt(2 / Math.PI));
+  const inner = mul(
+    add(input, mul(mul(mul(input, input), input), 0.044715)),
+    Math.sqrt(2 / Math.PI),
+  );
   return mul(mul(input, 0.5), add(tanh(inner), 1));
 }
 

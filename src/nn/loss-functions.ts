@@ -2,20 +2,7 @@
 // with int32 class indices on [N, C] logits runs as one fused kernel; every other case is composed
 // from differentiable ops (log-softmax, gather), so all of them are stable and differentiable.
 import { cast } from "../ops/cast.js";
-import {
-  abs,
-  add,
-  div,
-  eq,
-  exp,
-  log,
-  lt,
-  mul,
-  ne,
-  neg,
-  sub,
-  where,
-} from "../ops/elementwise.js";
+import { abs, add, div, eq, exp, log, lt, mul, ne, neg, sub, where } from "../ops/elementwise.js";
 import { gather, indexSelect } from "../ops/indexing.js";
 import { binaryCrossEntropyElementwise, crossEntropyPerSample, logSigmoid } from "../ops/loss.js";
 import { mean, sum } from "../ops/reduce.js";
@@ -145,7 +132,9 @@ function scanTargets(op: string, target: Tensor, C: number, ignoreIndex: number)
 function classWeight(op: string, weight: Tensor | null | undefined, C: number, like: Tensor) {
   if (weight === null || weight === undefined) return null;
   if (weight.ndim !== 1 || weight.shape[0] !== C)
-    throw new Error(`${op}: weight must have shape [${C}] (one per class), got ${fmtShape(weight.shape)}`);
+    throw new Error(
+      `${op}: weight must have shape [${C}] (one per class), got ${fmtShape(weight.shape)}`,
+    );
   return weight.dtype === like.dtype ? weight : cast(weight, like.dtype);
 }
 
@@ -221,7 +210,13 @@ export function crossEntropy(
   // cross_entropy_loss_label_smoothing).
   const weight = classWeight("crossEntropy", options.weight, C, logp);
   const perClass = weight
-    ? mul(logp, reshape(weight, input.shape.map((s, i) => (i === classDim ? s : 1))))
+    ? mul(
+        logp,
+        reshape(
+          weight,
+          input.shape.map((s, i) => (i === classDim ? s : 1)),
+        ),
+      )
     : logp;
   let smooth = neg(sum(perClass, classDim));
   if (parts.keep) smooth = where(parts.keep, smooth, 0);
@@ -253,7 +248,14 @@ function probabilityCrossEntropy(input: Tensor, target: Tensor, options: CrossEn
   const t = smoothing > 0 ? add(mul(target, 1 - smoothing), smoothing / C) : target;
   const weight = classWeight("crossEntropy", options.weight, C, logp);
   let terms = mul(logp, t);
-  if (weight) terms = mul(terms, reshape(weight, input.shape.map((s, i) => (i === classDim ? s : 1))));
+  if (weight)
+    terms = mul(
+      terms,
+      reshape(
+        weight,
+        input.shape.map((s, i) => (i === classDim ? s : 1)),
+      ),
+    );
   const reduction = options.reduction ?? "mean";
   if (reduction === "none") return neg(sum(terms, classDim));
   if (reduction === "sum") return neg(sum(terms));
@@ -271,7 +273,11 @@ export interface BCEOptions extends ReductionOptions {
  * Binary cross-entropy of probabilities, with the logs clamped at -100 as PyTorch.
  * Example: `F.binaryCrossEntropy(nb.sigmoid(z), y)`.
  */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOptions = {}): Tensor {
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  options: BCEOptions = {},
+): Tensor {
   let loss = binaryCrossEntropyElementwise(input, target);
   if (options.weight) {
     checkPair("binaryCrossEntropy", loss, options.weight);
@@ -322,6 +328,7 @@ export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {})
     ? mul(exp(target), sub(target, input))
     : sub(mul(target, log(where(eq(target, 0), 1, target))), mul(target, input));
   const reduction = options.reduction ?? "mean";
-  if (reduction === "batchmean") return input.ndim === 0 ? sum(loss) : div(sum(loss), input.shape[0]);
+  if (reduction === "batchmean")
+    return input.ndim === 0 ? sum(loss) : div(sum(loss), input.shape[0]);
   return reduce("klDiv", loss, reduction);
 }

@@ -115,7 +115,8 @@ export class Module {
       // A deleted field leaves the order, so a later field of that name goes last (as in PyTorch).
       this.#order = this.#order.filter((k) => hasOwn(this, k));
       this.#seen = new Set(this.#order);
-      for (const name of [...this.#buffers.keys()]) if (!hasOwn(this, name)) this.#buffers.delete(name);
+      for (const name of [...this.#buffers.keys()])
+        if (!hasOwn(this, name)) this.#buffers.delete(name);
     }
     return this.#order;
   }
@@ -196,7 +197,11 @@ export class Module {
    * buffers (the default) appear in `stateDict`. Example:
    * `this.registerBuffer("runningMean", nb.zeros([c]))` (state-dict key `running_mean`).
    */
-  registerBuffer(name: string, tensor: Tensor | null, options: { persistent?: boolean } = {}): void {
+  registerBuffer(
+    name: string,
+    tensor: Tensor | null,
+    options: { persistent?: boolean } = {},
+  ): void {
     checkName("registerBuffer", this, name);
     if (tensor !== null && !(tensor instanceof Tensor))
       throw new TypeError(`registerBuffer: buffer "${name}" must be a Tensor or null`);
@@ -306,15 +311,16 @@ export class Module {
 
   /** The submodule at a dotted path. Example: `net.getSubmodule("0.block 1.2")`. */
   getSubmodule(target: string): Module {
-    if (target === "") return this;
-    let mod: Module = this;
-    for (const part of target.split(".")) {
-      const found = mod.ownModules().find(([name]) => name === part);
-      if (!found)
-        throw new Error(`getSubmodule: ${mod.constructor.name} has no submodule "${part}" (path "${target}")`);
-      mod = found[1];
-    }
-    return mod;
+    return target === ""
+      ? this
+      : target.split(".").reduce<Module>((mod, part) => {
+          const found = mod.ownModules().find(([name]) => name === part);
+          if (!found)
+            throw new Error(
+              `getSubmodule: ${mod.constructor.name} has no submodule "${part}" (path "${target}")`,
+            );
+          return found[1];
+        }, this);
   }
 
   /** The number of elements in all parameters (each counted once). Example: `net.numParameters()`. */
@@ -463,7 +469,13 @@ export class Module {
       const inner = this.#innerForward;
       this.#innerForward = null;
       if (Object.getPrototypeOf(this).forward === inner) delete (this as any).forward;
-      else Object.defineProperty(this, "forward", { value: inner, writable: true, configurable: true, enumerable: false });
+      else
+        Object.defineProperty(this, "forward", {
+          value: inner,
+          writable: true,
+          configurable: true,
+          enumerable: false,
+        });
     }
   }
 
@@ -478,7 +490,8 @@ export class Module {
     const { prefix = "", keepVars = false } = options;
     const out: StateDict = {};
     const visit = (m: Module, p: string) => {
-      for (const [name, param] of m.ownParameters()) out[p + name] = keepVars ? param : param.detach();
+      for (const [name, param] of m.ownParameters())
+        out[p + name] = keepVars ? param : param.detach();
       for (const [name, buf, persistent] of m.ownBuffers())
         if (persistent) out[p + name] = keepVars ? buf : buf.detach();
       for (const [name, child] of m.ownModules()) visit(child, `${p}${name}.`);
@@ -502,7 +515,8 @@ export class Module {
     const visit = (m: Module, p: string) => {
       const entries: [string, Tensor][] = [
         ...m.ownParameters(),
-        ...m.ownBuffers()
+        ...m
+          .ownBuffers()
           .filter(([, , persistent]) => persistent)
           .map(([n, b]): [string, Tensor] => [n, b]),
       ];
@@ -515,7 +529,9 @@ export class Module {
         }
         const value = stateDict[key];
         if (!(value instanceof Tensor)) {
-          mismatches.push(`While copying the parameter named "${key}", expected a Tensor, got ${typeof value}.`);
+          mismatches.push(
+            `While copying the parameter named "${key}", expected a Tensor, got ${typeof value}.`,
+          );
           continue;
         }
         const sameShape =
@@ -536,7 +552,9 @@ export class Module {
     if (strict && missingKeys.length > 0)
       errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}.`);
     if (strict && unexpectedKeys.length > 0)
-      errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.`);
+      errors.push(
+        `Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.`,
+      );
     errors.push(...mismatches);
     if (errors.length > 0)
       throw new Error(

@@ -42,7 +42,16 @@ export class UninitializedParameter extends Parameter {
    * PyTorch's `materialize` does. Example: `p.materialize([10, 20])`.
    */
   materialize(shape: readonly number[], dtype: DType = this.dtypeToBe): Parameter {
-    setData(this, Tensor.fromArray(getBackend().alloc(dtype, shape.reduce((a, b) => a * b, 1)), shape.slice()));
+    setData(
+      this,
+      Tensor.fromArray(
+        getBackend().alloc(
+          dtype,
+          shape.reduce((a, b) => a * b, 1),
+        ),
+        shape.slice(),
+      ),
+    );
     Object.setPrototypeOf(this, Parameter.prototype);
     return this;
   }
@@ -53,7 +62,12 @@ export function isUninitialized(t: unknown): t is UninitializedParameter {
   return t instanceof UninitializedParameter;
 }
 
-type Writable = { storage: Storage; shape: readonly number[]; strides: readonly number[]; offset: number };
+type Writable = {
+  storage: Storage;
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+};
 
 /**
  * PyTorch's `t.data = value`: makes `t` view `value`'s data (shape and dtype included) while
@@ -61,8 +75,7 @@ type Writable = { storage: Storage; shape: readonly number[]; strides: readonly 
  * `Module.to(dtype)` and lazy materialisation. Example: `setData(p, p.double())`.
  */
 export function setData(t: Tensor, value: Tensor): void {
-  if (t.gradFn !== null)
-    throw new Error("setData: only leaf tensors can have their data replaced");
+  if (t.gradFn !== null) throw new Error("setData: only leaf tensors can have their data replaced");
   const w = t as unknown as Writable;
   w.storage = value.storage;
   w.shape = value.shape;

@@ -12,7 +12,8 @@ export function pyFloat(x: number): string {
   const exp = Number(expText);
   // Python switches to exponent notation below 1e-4 and from 1e16 on; JS at 1e-7 and 1e21.
   if (exp >= -4 && exp < 16) {
-    const text = Math.abs(x) >= 1e21 ? x.toLocaleString("en-US", { useGrouping: false }) : String(x);
+    const text =
+      Math.abs(x) >= 1e21 ? x.toLocaleString("en-US", { useGrouping: false }) : String(x);
     return text.includes(".") ? text : `${text}.0`;
   }
   const sign = exp < 0 ? "-" : "+";
@@ -48,5 +49,8 @@ export function addIndent(text: string, spaces: number): string {
  * (`0`, `block 0`, `W_q`, `fc1`) are unchanged. Example: `torchName("numBatchesTracked")`.
  */
 export function torchName(field: string): string {
-  return field.replace(/([a-z0-9])([A-Z]+)/g, (_m, a: string, b: string) => `${a}_${b.toLowerCase()}`);
+  return field.replace(
+    /([a-z0-9])([A-Z]+)/g,
+    (_m, a: string, b: string) => `${a}_${b.toLowerCase()}`,
+  );
 }

@@ -108,9 +108,7 @@ const BinaryCrossEntropy = definePrimitive({
   backward: (g, ctx, _a, needs) => {
     const [x, y] = ctx.saved("binaryCrossEntropy");
     const gx = needs[0] ? div(mul(g, sub(x, y)), clamp(mul(x, sub(1, x)), 1e-12)) : null;
-    const gy = needs[1]
-      ? mul(g, sub(clamp(log1p(neg(x)), -100), clamp(log(x), -100)))
-      : null;
+    const gy = needs[1] ? mul(g, sub(clamp(log1p(neg(x)), -100), clamp(log(x), -100))) : null;
     return [gx, gy];
   },
 });

@@ -65,8 +65,10 @@ export function adam(
 function checkAdam(name: string, g: ParamGroup<AdamOptions>): void {
   if (!(g.eps >= 0)) throw new RangeError(`${name}: invalid epsilon value: ${g.eps}`);
   const [b1, b2] = g.betas ?? [];
-  if (!(b1 >= 0 && b1 < 1)) throw new RangeError(`${name}: invalid beta parameter at index 0: ${b1}`);
-  if (!(b2 >= 0 && b2 < 1)) throw new RangeError(`${name}: invalid beta parameter at index 1: ${b2}`);
+  if (!(b1 >= 0 && b1 < 1))
+    throw new RangeError(`${name}: invalid beta parameter at index 0: ${b1}`);
+  if (!(b2 >= 0 && b2 < 1))
+    throw new RangeError(`${name}: invalid beta parameter at index 1: ${b2}`);
   if (!(g.weightDecay >= 0))
     throw new RangeError(`${name}: invalid weightDecay value: ${g.weightDecay}`);
 }
@@ -107,7 +109,8 @@ export class Adam extends Optimizer<AdamOptions> {
       })),
     );
     params.forEach((p, i) => {
-      if (group.amsgrad && states[i].maxExpAvgSq === null) states[i].maxExpAvgSq = zerosLikeParam(p);
+      if (group.amsgrad && states[i].maxExpAvgSq === null)
+        states[i].maxExpAvgSq = zerosLikeParam(p);
     });
     adam(params, states, group, this.decoupled);
   }

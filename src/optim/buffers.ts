@@ -20,7 +20,9 @@ export function gradData(p: Tensor): TypedArray {
   const g = p.grad;
   if (g === null) throw new Error("optimizer: parameter has no gradient");
   if (g.dtype !== p.dtype)
-    throw new TypeError(`optimizer: gradient dtype ${g.dtype} differs from the parameter's ${p.dtype}`);
+    throw new TypeError(
+      `optimizer: gradient dtype ${g.dtype} differs from the parameter's ${p.dtype}`,
+    );
   return dense(g).storage.data;
 }
 

@@ -89,7 +89,8 @@ export abstract class LRScheduler {
   /** Restores what `stateDict` returned. */
   loadStateDict(state: Record<string, unknown>): void {
     for (const [k, v] of Object.entries(state)) {
-      if (k in this && typeof (this as any)[k] !== "function") (this as any)[k] = structuredClone(v);
+      if (k in this && typeof (this as any)[k] !== "function")
+        (this as any)[k] = structuredClone(v);
     }
   }
 
@@ -102,11 +103,15 @@ export abstract class LRScheduler {
 export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
-  constructor(optimizer: Optimizer<any>, options: { stepSize: number; gamma?: number; lastEpoch?: number }) {
+  constructor(
+    optimizer: Optimizer<any>,
+    options: { stepSize: number; gamma?: number; lastEpoch?: number },
+  ) {
     super(optimizer, options.lastEpoch);
     this.stepSize = options.stepSize;
     this.gamma = options.gamma ?? 0.1;
-    if (!(this.stepSize > 0)) throw new RangeError(`StepLR: stepSize must be positive, got ${this.stepSize}`);
+    if (!(this.stepSize > 0))
+      throw new RangeError(`StepLR: stepSize must be positive, got ${this.stepSize}`);
     this.initialStep();
   }
   getLr(): number[] {
@@ -122,7 +127,10 @@ export class StepLR extends LRScheduler {
 export class MultiStepLR extends LRScheduler {
   readonly milestones: number[];
   readonly gamma: number;
-  constructor(optimizer: Optimizer<any>, options: { milestones: number[]; gamma?: number; lastEpoch?: number }) {
+  constructor(
+    optimizer: Optimizer<any>,
+    options: { milestones: number[]; gamma?: number; lastEpoch?: number },
+  ) {
     super(optimizer, options.lastEpoch);
     this.milestones = options.milestones.slice().sort((a, b) => a - b);
     this.gamma = options.gamma ?? 0.1;
@@ -163,11 +171,15 @@ export class ExponentialLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
-  constructor(optimizer: Optimizer<any>, options: { tMax: number; etaMin?: number; lastEpoch?: number }) {
+  constructor(
+    optimizer: Optimizer<any>,
+    options: { tMax: number; etaMin?: number; lastEpoch?: number },
+  ) {
     super(optimizer, options.lastEpoch);
     this.tMax = options.tMax;
     this.etaMin = options.etaMin ?? 0;
-    if (!(this.tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be positive, got ${this.tMax}`);
+    if (!(this.tMax > 0))
+      throw new RangeError(`CosineAnnealingLR: tMax must be positive, got ${this.tMax}`);
     this.initialStep();
   }
   getLr(): number[] {
@@ -175,18 +187,25 @@ export class CosineAnnealingLR extends LRScheduler {
     const lrs = this.groupLrs();
     if (e === 0) return lrs;
     if (this.stepCount === 1 && e > 0)
-      return this.baseLrs.map((b) => etaMin + ((b - etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2);
+      return this.baseLrs.map(
+        (b) => etaMin + ((b - etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2,
+      );
     if (pyMod(e - 1 - T, 2 * T) === 0)
-      return lrs.map((lr, i) => lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
+      return lrs.map(
+        (lr, i) => lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / T))) / 2,
+      );
     return lrs.map(
       (lr) =>
-        ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (lr - etaMin) +
+        ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) *
+          (lr - etaMin) +
         etaMin,
     );
   }
   protected override closedFormLr(): number[] {
     return this.baseLrs.map(
-      (b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2,
+      (b) =>
+        this.etaMin +
+        ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2,
     );
   }
 }
@@ -201,7 +220,12 @@ export class LinearLR extends LRScheduler {
   readonly totalIters: number;
   constructor(
     optimizer: Optimizer<any>,
-    options: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {},
+    options: {
+      startFactor?: number;
+      endFactor?: number;
+      totalIters?: number;
+      lastEpoch?: number;
+    } = {},
   ) {
     super(optimizer, options.lastEpoch);
     this.startFactor = options.startFactor ?? 1 / 3;
@@ -233,11 +257,16 @@ export class LambdaLR extends LRScheduler {
   readonly lrLambdas: ((epoch: number) => number)[];
   constructor(
     optimizer: Optimizer<any>,
-    options: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]; lastEpoch?: number },
+    options: {
+      lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[];
+      lastEpoch?: number;
+    },
   ) {
     super(optimizer, options.lastEpoch);
     const n = optimizer.paramGroups.length;
-    const fns = Array.isArray(options.lrLambda) ? options.lrLambda : Array(n).fill(options.lrLambda);
+    const fns = Array.isArray(options.lrLambda)
+      ? options.lrLambda
+      : Array(n).fill(options.lrLambda);
     if (fns.length !== n) throw new Error(`LambdaLR: expected ${n} lrLambdas, got ${fns.length}`);
     this.lrLambdas = fns;
     this.initialStep();
@@ -339,15 +368,20 @@ export class OneCycleLR extends LRScheduler {
         ? options.epochs * options.stepsPerEpoch
         : NaN);
     if (!(total > 0 && Number.isInteger(total)))
-      throw new Error("OneCycleLR: give totalSteps, or epochs and stepsPerEpoch (positive integers)");
+      throw new Error(
+        "OneCycleLR: give totalSteps, or epochs and stepsPerEpoch (positive integers)",
+      );
     const perGroup = (name: string, v: number | number[]): number[] => {
       const list = Array.isArray(v) ? v : groups.map(() => v);
       if (list.length !== groups.length)
-        throw new Error(`OneCycleLR: expected ${groups.length} values for ${name}, got ${list.length}`);
+        throw new Error(
+          `OneCycleLR: expected ${groups.length} values for ${name}, got ${list.length}`,
+        );
       return list;
     };
     const pct = options.pctStart ?? 0.3;
-    if (!(pct >= 0 && pct <= 1)) throw new RangeError(`OneCycleLR: pctStart must be in [0, 1], got ${pct}`);
+    if (!(pct >= 0 && pct <= 1))
+      throw new RangeError(`OneCycleLR: pctStart must be in [0, 1], got ${pct}`);
     const divFactor = options.divFactor ?? 25;
     const finalDivFactor = options.finalDivFactor ?? 1e4;
     if (lastEpoch === -1) {
@@ -363,7 +397,9 @@ export class OneCycleLR extends LRScheduler {
     if (cycle) {
       const d = optimizer.defaults as Record<string, unknown>;
       if (!("momentum" in d) && !("betas" in d))
-        throw new Error("OneCycleLR: optimizer must support momentum or betas with cycleMomentum enabled");
+        throw new Error(
+          "OneCycleLR: optimizer must support momentum or betas with cycleMomentum enabled",
+        );
       useBeta1 = "betas" in d;
       const maxM = perGroup("maxMomentum", options.maxMomentum ?? 0.95);
       const baseM = perGroup("baseMomentum", options.baseMomentum ?? 0.85);
@@ -380,18 +416,50 @@ export class OneCycleLR extends LRScheduler {
     this.totalSteps = total;
     this.annealStrategy = options.annealStrategy ?? "cos";
     if (this.annealStrategy !== "cos" && this.annealStrategy !== "linear")
-      throw new Error(`OneCycleLR: annealStrategy must be "cos" or "linear", got "${String(this.annealStrategy)}"`);
+      throw new Error(
+        `OneCycleLR: annealStrategy must be "cos" or "linear", got "${String(this.annealStrategy)}"`,
+      );
     this.cycleMomentum = cycle;
     this.useBeta1 = useBeta1;
     this.phases = options.threePhase
       ? [
-          { endStep: pct * total - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
-          { endStep: 2 * pct * total - 2, startLr: "maxLr", endLr: "initialLr", startMomentum: "baseMomentum", endMomentum: "maxMomentum" },
-          { endStep: total - 1, startLr: "initialLr", endLr: "minLr", startMomentum: "maxMomentum", endMomentum: "maxMomentum" },
+          {
+            endStep: pct * total - 1,
+            startLr: "initialLr",
+            endLr: "maxLr",
+            startMomentum: "maxMomentum",
+            endMomentum: "baseMomentum",
+          },
+          {
+            endStep: 2 * pct * total - 2,
+            startLr: "maxLr",
+            endLr: "initialLr",
+            startMomentum: "baseMomentum",
+            endMomentum: "maxMomentum",
+          },
+          {
+            endStep: total - 1,
+            startLr: "initialLr",
+            endLr: "minLr",
+            startMomentum: "maxMomentum",
+            endMomentum: "maxMomentum",
+          },
         ]
       : [
-          { endStep: pct * total - 1, startLr: "initialLr", endLr: "maxLr", startMomentum: "maxMomentum", endMomentum: "baseMomentum" },
-          { endStep: total - 1, startLr: "maxLr", endLr: "minLr", startMomentum: "baseMomentum", endMomentum: "maxMomentum" },
+          {
+            endStep: pct * total - 1,
+            startLr: "initialLr",
+            endLr: "maxLr",
+            startMomentum: "maxMomentum",
+            endMomentum: "baseMomentum",
+          },
+          {
+            endStep: total - 1,
+            startLr: "maxLr",
+            endLr: "minLr",
+            startMomentum: "baseMomentum",
+            endMomentum: "maxMomentum",
+          },
         ];
     this.initialStep();
   }
@@ -416,7 +484,11 @@ export class OneCycleLR extends LRScheduler {
           const pct = (stepNum - start) / (phase.endStep - start);
           lr = this.#anneal(g[phase.startLr] as number, g[phase.endLr] as number, pct);
           if (this.cycleMomentum) {
-            const m = this.#anneal(g[phase.startMomentum] as number, g[phase.endMomentum] as number, pct);
+            const m = this.#anneal(
+              g[phase.startMomentum] as number,
+              g[phase.endMomentum] as number,
+              pct,
+            );
             if (this.useBeta1) g.betas = [m, (g.betas as number[])[1]];
             else g.momentum = m;
           }
@@ -464,7 +536,8 @@ export class ReduceLROnPlateau {
   constructor(optimizer: Optimizer<any>, options: PlateauOptions = {}) {
     this.optimizer = optimizer;
     this.factor = options.factor ?? 0.1;
-    if (!(this.factor < 1)) throw new RangeError(`ReduceLROnPlateau: factor should be < 1.0, got ${this.factor}`);
+    if (!(this.factor < 1))
+      throw new RangeError(`ReduceLROnPlateau: factor should be < 1.0, got ${this.factor}`);
     this.mode = options.mode ?? "min";
     this.patience = options.patience ?? 10;
     this.threshold = options.threshold ?? 1e-4;
@@ -473,9 +546,11 @@ export class ReduceLROnPlateau {
     const n = optimizer.paramGroups.length;
     const minLr = options.minLr ?? 0;
     this.minLrs = Array.isArray(minLr) ? minLr.slice() : Array(n).fill(minLr);
-    if (this.minLrs.length !== n) throw new Error(`ReduceLROnPlateau: expected ${n} minLr values, got ${this.minLrs.length}`);
+    if (this.minLrs.length !== n)
+      throw new Error(`ReduceLROnPlateau: expected ${n} minLr values, got ${this.minLrs.length}`);
     this.eps = options.eps ?? 1e-8;
-    if (this.mode !== "min" && this.mode !== "max") throw new Error(`ReduceLROnPlateau: mode ${String(this.mode)} is unknown`);
+    if (this.mode !== "min" && this.mode !== "max")
+      throw new Error(`ReduceLROnPlateau: mode ${String(this.mode)} is unknown`);
     if (this.thresholdMode !== "rel" && this.thresholdMode !== "abs")
       throw new Error(`ReduceLROnPlateau: thresholdMode ${String(this.thresholdMode)} is unknown`);
     this.best = this.mode === "min" ? Infinity : -Infinity;
@@ -484,7 +559,8 @@ export class ReduceLROnPlateau {
 
   #isBetter(a: number, best: number): boolean {
     const t = this.threshold;
-    if (this.mode === "min") return this.thresholdMode === "rel" ? a < best * (1 - t) : a < best - t;
+    if (this.mode === "min")
+      return this.thresholdMode === "rel" ? a < best * (1 - t) : a < best - t;
     return this.thresholdMode === "rel" ? a > best * (t + 1) : a > best + t;
   }
 

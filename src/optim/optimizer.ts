@@ -29,8 +29,7 @@ export type ParamGroupSpec<O extends BaseOptions = BaseOptions> = Partial<O> & {
 
 /** What optimizers accept: parameters, or groups of parameters with their own options. */
 export type Params<O extends BaseOptions = BaseOptions> =
-  | Iterable<Tensor>
-  | readonly ParamGroupSpec<O>[];
+  Iterable<Tensor> | readonly ParamGroupSpec<O>[];
 
 /** An optimizer's state for saving and exact resumption (parameters referred to by index). */
 export interface OptimizerStateDict {
@@ -96,7 +95,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         throw new TypeError(`${this.constructor.name}: parameter ${i} of a group is not a Tensor`);
       if (!p.isLeaf) throw new Error(`${this.constructor.name}: can't optimize a non-leaf Tensor`);
       if (!isFloating(p.dtype))
-        throw new TypeError(`${this.constructor.name}: parameters must be floating point, got ${p.dtype}`);
+        throw new TypeError(
+          `${this.constructor.name}: parameters must be floating point, got ${p.dtype}`,
+        );
       if (seen.has(p))
         throw new Error(
           `${this.constructor.name}: some parameters appear in more than one parameter group (shape ${fmtShape(p.shape)})`,

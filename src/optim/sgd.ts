@@ -26,7 +26,8 @@ export function sgd(params: Tensor[], momentumBuffers: (Tensor | null)[], hyper:
   for (const first of [true, false]) {
     const idx = params.map((_, i) => i).filter((i) => (momentumBuffers[i] === null) === first);
     if (idx.length === 0 || (momentum === 0 && !first)) continue;
-    if (momentum !== 0 && first) for (const i of idx) momentumBuffers[i] = zerosLikeParam(params[i]);
+    if (momentum !== 0 && first)
+      for (const i of idx) momentumBuffers[i] = zerosLikeParam(params[i]);
     const data = idx.map((i) => paramData(params[i]));
     getBackend().sgdStep(
       data.map(([d]) => d),
