@@ -1,7 +1,8 @@
 // The `nabla` command (commander): train, eval, predict, models, summary.
 // Run it as `npx nabla ...` (bin/nabla.js, after `npm run build`) or `tsx src/cli/main.ts ...`.
-// Tensor methods (x.argmax(), loss.backward()...) are installed by the ops package.
-import "../ops/index.js";
+// The whole library, so that the CLI starts exactly as `import "nabla"` does (tensor methods,
+// backend selection).
+import "../index.js";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";

@@ -12,7 +12,8 @@
 //   - `__metadata__`: `format: "pt"` and `nabla.checkpoint`, a JSON string
 //     `{ version: 1, epoch, rngState, optimizer, scheduler, extra }` in which each tensor of the
 //     optimizer/scheduler state is replaced by `{ "$tensor": "<file key>" }`, non-finite numbers by
-//     `{ "$number": "NaN" | "Infinity" | "-Infinity" }` and Maps by `{ "$map": [[key, value], ...] }`
+//     `{ "$number": "NaN" | "Infinity" | "-Infinity" }`, Maps by `{ "$map": [[key, value], ...] }`
+//     and undefined array entries by `{ "$undefined": true }` (undefined properties are dropped)
 //     (hyperparameters such as lr and momentum are plain JSON numbers here).
 import { Tensor } from "../tensor/tensor.js";
 import { loadSafetensors, saveSafetensors } from "./files.js";
@@ -106,7 +107,9 @@ export function encodeState(
       if (ArrayBuffer.isView(v))
         return walk(Array.from(v as unknown as ArrayLike<number>), path, seen);
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = walk(x, `${path}.${k}`, seen);
+      // Like JSON, an object drops its undefined properties (arrays keep them, as markers).
+      for (const [k, x] of Object.entries(v))
+        if (x !== undefined) out[k] = walk(x, `${path}.${k}`, seen);
       // An object that happens to look like one of our markers is wrapped, so decoding is exact.
       const keys = Object.keys(out);
       return keys.length === 1 && keys[0]!.startsWith("$") ? { $object: out } : out;

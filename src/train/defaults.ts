@@ -1,6 +1,5 @@
 // The defaults of d2l's train_ch6: cross-entropy loss (mean), minibatch SGD, Xavier init.
-// TODO(optim): use optim.SGD once src/optim lands; until then a stand-in with the same maths.
-import { noGrad } from "../autograd/grad-mode.js";
+import { SGD } from "../optim/sgd.js";
 import { crossEntropy } from "../nn/loss-functions.js";
 import { Tensor } from "../tensor/tensor.js";
 import { xavierUniform_ } from "../nn/init.js";
@@ -22,25 +21,7 @@ export function defaultLoss(): Loss {
  * @example const opt = defaultOptimizer(net, 0.1);
  */
 export function defaultOptimizer(net: TrainableModel, lr: number): Optimizer {
-  const params = [...net.parameters()];
-  const group = { lr };
-  return {
-    paramGroups: [group],
-    zeroGrad() {
-      for (const p of params) p.grad = null;
-    },
-    step() {
-      noGrad(() => {
-        for (const p of params) if (p.grad) p.sub_(p.grad.mul(group.lr));
-      });
-    },
-    stateDict() {
-      return { state: {}, param_groups: [{ lr: group.lr, params: params.map((_, i) => i) }] };
-    },
-    loadStateDict(s: { param_groups: { lr: number }[] }) {
-      group.lr = s.param_groups[0]!.lr;
-    },
-  };
+  return new SGD([...net.parameters()], { lr });
 }
 
 /**

@@ -40,7 +40,18 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-const QUICK = ["--limit", "2000", "--batch-size", "128", "--no-progress"];
+// Adam, so that resuming also has optimizer state (moments, step counts) to restore exactly.
+const QUICK = [
+  "--limit",
+  "2000",
+  "--batch-size",
+  "128",
+  "--optimizer",
+  "adam",
+  "--lr",
+  "0.01",
+  "--no-progress",
+];
 const SUMMARY_1 = /^loss \d+\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}$/m;
 const SUMMARY_2 = /^\d+\.\d examples\/sec on cpu$/m;
 const bytes = (path: string) => new Uint8Array(readFileSync(path));
