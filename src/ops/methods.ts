@@ -307,6 +307,9 @@ P.to = function (this: T, target: DType | Device | string) {
   ) {
     return cast(this, checkDType("to", target));
   }
+  // Anything that does not look like a device name is reported as an unknown dtype.
+  if (typeof target === "string" && !/^(cpu|cuda|gpu|mps)(:\d+)?$/.test(target))
+    checkDType("to", target);
   parseDevice(target as string | Device);
   return this;
 };
