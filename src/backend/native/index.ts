@@ -39,6 +39,18 @@ const NATIVE_UNARY = new Set<UnaryOp>([
 ]);
 const NATIVE_BINARY = new Set<BinaryOp>(["add", "sub", "mul", "div", "pow", "maximum", "minimum"]);
 
+/** True when every non-null array is a Float32Array, or every one a Float64Array. */
+function floatsAlike(...arrays: (TypedArray | null)[]): boolean {
+  let kind: unknown = null;
+  for (const a of arrays) {
+    if (a === null) continue;
+    if (!(a instanceof Float32Array || a instanceof Float64Array)) return false;
+    if (kind === null) kind = a.constructor;
+    else if (a.constructor !== kind) return false;
+  }
+  return kind !== null;
+}
+
 const isFloat = (a: TypedArray): a is FloatArray =>
   a instanceof Float32Array || a instanceof Float64Array;
 const sameKind = (a: TypedArray, b: TypedArray) => a.constructor === b.constructor;
@@ -244,6 +256,262 @@ export function createNativeBackend(m: NativeAddon): Backend {
     softmax(x, outer, size, inner, out, log): void {
       if (!isFloat(x) || !sameKind(x, out)) return js.softmax(x, outer, size, inner, out, log);
       (log ? m.logSoftmaxForward : m.softmaxForward)(x, out as FloatArray, outer, size, inner);
+    },
+
+    conv2dForward(x, w, bias, out, ...dims): void {
+      if (!floatsAlike(x, w, bias, out)) return js.conv2dForward(x, w, bias, out, ...dims);
+      m.conv2dForward(
+        x as FloatArray,
+        w as FloatArray,
+        bias as FloatArray | null,
+        out as FloatArray,
+        ...dims,
+      );
+    },
+
+    conv2dBackwardData(gradOut, w, gradX, ...dims): void {
+      if (!floatsAlike(gradOut, w, gradX)) return js.conv2dBackwardData(gradOut, w, gradX, ...dims);
+      m.conv2dBackwardData(gradOut as FloatArray, w as FloatArray, gradX as FloatArray, ...dims);
+    },
+
+    conv2dBackwardWeight(gradOut, x, gradW, gradBias, ...dims): void {
+      if (!floatsAlike(gradOut, x, gradW, gradBias))
+        return js.conv2dBackwardWeight(gradOut, x, gradW, gradBias, ...dims);
+      m.conv2dBackwardWeight(
+        gradOut as FloatArray,
+        x as FloatArray,
+        gradW as FloatArray,
+        gradBias as FloatArray | null,
+        ...dims,
+      );
+    },
+
+    maxPool2dForward(x, out, indices, ...dims): void {
+      if (!floatsAlike(x, out)) return js.maxPool2dForward(x, out, indices, ...dims);
+      m.maxPool2dForward(x as FloatArray, out as FloatArray, indices, ...dims);
+    },
+
+    maxPool2dBackward(gradOut, indices, gradX, N, C, H, W, OH, OW): void {
+      if (!floatsAlike(gradOut, gradX))
+        return js.maxPool2dBackward(gradOut, indices, gradX, N, C, H, W, OH, OW);
+      m.maxPool2dBackward(gradOut as FloatArray, indices, gradX as FloatArray, N, C, H, W, OH, OW);
+    },
+
+    avgPool2dForward(x, out, ...dims): void {
+      if (!floatsAlike(x, out)) return js.avgPool2dForward(x, out, ...dims);
+      m.avgPool2dForward(x as FloatArray, out as FloatArray, ...dims);
+    },
+
+    avgPool2dBackward(gradOut, gradX, ...dims): void {
+      if (!floatsAlike(gradOut, gradX)) return js.avgPool2dBackward(gradOut, gradX, ...dims);
+      m.avgPool2dBackward(gradOut as FloatArray, gradX as FloatArray, ...dims);
+    },
+
+    batchNormForwardTrain(x, weight, bias, out, saveMean, saveInvStd, N, C, HW, eps): void {
+      if (!floatsAlike(x, weight, bias, out, saveMean, saveInvStd))
+        return js.batchNormForwardTrain(x, weight, bias, out, saveMean, saveInvStd, N, C, HW, eps);
+      const f = (a: TypedArray | null) => a as FloatArray | null;
+      m.batchNormForwardTrain(
+        x as FloatArray,
+        f(weight),
+        f(bias),
+        out as FloatArray,
+        saveMean as FloatArray,
+        saveInvStd as FloatArray,
+        N,
+        C,
+        HW,
+        eps,
+      );
+    },
+
+    batchNormForwardEval(x, weight, bias, runningMean, runningVar, out, N, C, HW, eps): void {
+      if (!floatsAlike(x, weight, bias, runningMean, runningVar, out))
+        return js.batchNormForwardEval(
+          x,
+          weight,
+          bias,
+          runningMean,
+          runningVar,
+          out,
+          N,
+          C,
+          HW,
+          eps,
+        );
+      const f = (a: TypedArray | null) => a as FloatArray | null;
+      m.batchNormForwardEval(
+        x as FloatArray,
+        f(weight),
+        f(bias),
+        runningMean as FloatArray,
+        runningVar as FloatArray,
+        out as FloatArray,
+        N,
+        C,
+        HW,
+        eps,
+      );
+    },
+
+    batchNormBackward(
+      gradOut,
+      x,
+      weight,
+      saveMean,
+      saveInvStd,
+      gradX,
+      gradWeight,
+      gradBias,
+      N,
+      C,
+      HW,
+    ): void {
+      if (!floatsAlike(gradOut, x, weight, saveMean, saveInvStd, gradX, gradWeight, gradBias))
+        return js.batchNormBackward(
+          gradOut,
+          x,
+          weight,
+          saveMean,
+          saveInvStd,
+          gradX,
+          gradWeight,
+          gradBias,
+          N,
+          C,
+          HW,
+        );
+      const f = (a: TypedArray | null) => a as FloatArray | null;
+      m.batchNormBackward(
+        gradOut as FloatArray,
+        x as FloatArray,
+        f(weight),
+        saveMean as FloatArray,
+        saveInvStd as FloatArray,
+        f(gradX),
+        f(gradWeight),
+        f(gradBias),
+        N,
+        C,
+        HW,
+      );
+    },
+
+    crossEntropy(logits, targets, N, C, lossPerSample, logSoftmaxOut): void {
+      if (!floatsAlike(logits, lossPerSample, logSoftmaxOut))
+        return js.crossEntropy(logits, targets, N, C, lossPerSample, logSoftmaxOut);
+      m.crossEntropyForward(
+        logits as FloatArray,
+        targets,
+        N,
+        C,
+        lossPerSample as FloatArray,
+        logSoftmaxOut as FloatArray,
+      );
+    },
+
+    crossEntropyBackward(logSoftmaxOut, targets, gradLossPerSample, gradLogits, N, C): void {
+      if (!floatsAlike(logSoftmaxOut, gradLossPerSample, gradLogits))
+        return js.crossEntropyBackward(logSoftmaxOut, targets, gradLossPerSample, gradLogits, N, C);
+      m.crossEntropyBackward(
+        logSoftmaxOut as FloatArray,
+        targets,
+        gradLossPerSample as FloatArray,
+        gradLogits as FloatArray,
+        N,
+        C,
+      );
+    },
+
+    sgdStep(
+      params,
+      grads,
+      momentumBufs,
+      lr,
+      momentum,
+      dampening,
+      weightDecay,
+      nesterov,
+      maximize,
+      firstStep,
+    ): void {
+      // The addon checks per parameter that its buffers match it; here only float storage is required.
+      if (!params.every((p) => isFloat(p)))
+        return js.sgdStep(
+          params,
+          grads,
+          momentumBufs,
+          lr,
+          momentum,
+          dampening,
+          weightDecay,
+          nesterov,
+          maximize,
+          firstStep,
+        );
+      m.sgdStep(
+        params as FloatArray[],
+        grads as FloatArray[],
+        momentumBufs as (FloatArray | null)[] | null,
+        lr,
+        momentum,
+        dampening,
+        weightDecay,
+        nesterov,
+        maximize,
+        firstStep,
+      );
+    },
+
+    adamStep(
+      params,
+      grads,
+      expAvg,
+      expAvgSq,
+      maxExpAvgSq,
+      lr,
+      beta1,
+      beta2,
+      eps,
+      weightDecay,
+      amsgrad,
+      maximize,
+      step,
+      decoupled,
+    ): void {
+      if (!params.every((p) => isFloat(p)))
+        return js.adamStep(
+          params,
+          grads,
+          expAvg,
+          expAvgSq,
+          maxExpAvgSq,
+          lr,
+          beta1,
+          beta2,
+          eps,
+          weightDecay,
+          amsgrad,
+          maximize,
+          step,
+          decoupled,
+        );
+      m.adamStep(
+        params as FloatArray[],
+        grads as FloatArray[],
+        expAvg as FloatArray[],
+        expAvgSq as FloatArray[],
+        maxExpAvgSq as (FloatArray | null)[] | null,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        amsgrad,
+        maximize,
+        step,
+        decoupled,
+      );
     },
 
     softmaxBackward(out, gradOut, outer, size, inner, gradIn, log): void {
