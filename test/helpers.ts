@@ -37,18 +37,19 @@ function flatten(v: Values): { values: number[]; shape: number[] | null } {
 
 /**
  * Asserts elementwise closeness; on failure the message names the worst element, its index and
- * both values. Shapes are compared when both sides carry one (a nested array's shape counts).
+ * both values. Shapes are compared when the expectation has one (a tensor or a nested array); a
+ * flat list is compared with the values in row-major order.
  * Example: `assertClose(x.exp(), [1, Math.E], { atol: 1e-6 })`.
  */
 export function assertClose(actual: Values, expected: Values, tol: Tolerance = {}): void {
   const { atol = 1e-5, rtol = 1e-5 } = tol;
   const a = flatten(actual);
   const e = flatten(expected);
-  if (a.shape !== null && e.shape !== null && actual instanceof nb.Tensor) {
-    const es = expected instanceof nb.Tensor ? e.shape : e.shape;
-    const scalarPair = a.shape.length === 0 && es.length === 0;
-    if (!scalarPair)
-      assert.deepEqual(a.shape, es, `shape [${a.shape}] differs from expected [${es}]`);
+  // Shapes must match when the expectation has one beyond a flat list: a tensor, or a nested array.
+  // A flat list (or typed array) is compared with the tensor's values in row-major order.
+  const flatList = e.shape !== null && e.shape.length === 1 && !(expected instanceof nb.Tensor);
+  if (a.shape !== null && e.shape !== null && !(flatList && a.shape.length !== 1)) {
+    assert.deepEqual(a.shape, e.shape, `shape [${a.shape}] differs from expected [${e.shape}]`);
   }
   assert.equal(
     a.values.length,
