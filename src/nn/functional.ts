@@ -26,7 +26,8 @@ import type { Tensor } from "../tensor/tensor.js";
 
 export { elu, leakyRelu, relu, sigmoid, silu, tanh, softmax, logSoftmax, dropout };
 export { oneHot } from "../ops/indexing.js";
-export { pad } from "../ops/shape.js";
+// Convolution, pooling, normalisation, interpolate, unfold/fold and F.pad with its modes.
+export * from "./functional-conv.js";
 export * from "./loss-functions.js";
 
 /**
