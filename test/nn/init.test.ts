@@ -94,9 +94,13 @@ test("truncNormal_ stays in [a, b] with the truncated normal's moments", () => {
   s = stats(init.truncNormal_(t, 0, 1, 3, 4));
   assert.ok(s.min >= 3 && s.max <= 4);
   // E[X | 3 < X < 4] = (phi(3) - phi(4)) / (Phi(4) - Phi(3)).
-  assertClose(s.mean, (0.0044318484119380075 - 0.00013383022576488537) / (0.9999683287581669 - 0.9986501019683699), {
-    rtol: 0.003,
-  });
+  assertClose(
+    s.mean,
+    (0.0044318484119380075 - 0.00013383022576488537) / (0.9999683287581669 - 0.9986501019683699),
+    {
+      rtol: 0.003,
+    },
+  );
   // a and b are absolute bounds, as PyTorch's (not multiples of std).
   s = stats(init.truncNormal_(nb.empty([100000]), 1, 0.02, 0.96, 1.04));
   assertClose(s.std, 0.02 * 0.8796, { rtol: 0.02 });

@@ -79,7 +79,10 @@ test("Linear: shapes, PyTorch's default init bounds, forward = x W^T + b", () =>
   const x = nb.randn([5, 256]);
   assertClose(lin.forward(x), x.matmul(lin.weight.T).add(lin.bias!), { atol: 1e-5 });
   assertClose(F.linear(x, lin.weight), x.matmul(lin.weight.T), { atol: 1e-5 });
-  assertThrowsWith(() => lin.forward(nb.ones([2, 3])), "linear: input of shape [2,3] has 3 features");
+  assertThrowsWith(
+    () => lin.forward(nb.ones([2, 3])),
+    "linear: input of shape [2,3] has 3 features",
+  );
 });
 
 test("LazyLinear: no shape until the first forward, then a Linear (same object)", () => {
@@ -200,7 +203,12 @@ test("ModuleList and ModuleDict register their modules", () => {
   assert.deepEqual(dict.keys(), ["conv", "act"]);
   assert.ok(dict.get("act") instanceof nn.ReLU);
   dict.set("out", new nn.Linear(1, 2));
-  assert.deepEqual(Object.keys(dict.stateDict()), ["conv.weight", "conv.bias", "out.weight", "out.bias"]);
+  assert.deepEqual(Object.keys(dict.stateDict()), [
+    "conv.weight",
+    "conv.bias",
+    "out.weight",
+    "out.bias",
+  ]);
   dict.pop("conv");
   assert.deepEqual([...dict], ["act", "out"]);
   assertThrowsWith(() => dict.set("keys", new nn.ReLU()), 'attribute "keys" already exists');

@@ -77,7 +77,10 @@ test("addModule keeps registration order for integer-like and free-form names", 
     ["10", "2", "block 0"],
   );
   assertThrowsWith(() => m.addModule("a.b", new nn.ReLU()), 'can\'t contain "."');
-  assertThrowsWith(() => m.addModule("forward", new nn.ReLU()), 'attribute "forward" already exists');
+  assertThrowsWith(
+    () => m.addModule("forward", new nn.ReLU()),
+    'attribute "forward" already exists',
+  );
   assertThrowsWith(
     () => m.registerParameter("w", nb.ones([2]) as any),
     "nn.Parameter or null is required",
@@ -102,7 +105,10 @@ test("a shared parameter or module is listed once, but the state dict names ever
 test("freezing with requiresGrad_(false) and zeroGrad", () => {
   const net = new nn.Sequential(new nn.Linear(3, 2), new nn.Linear(2, 1));
   net.at(0).requiresGrad_(false);
-  net.forward(nb.ones([4, 3])).sum().backward();
+  net
+    .forward(nb.ones([4, 3]))
+    .sum()
+    .backward();
   assert.equal(net.at(0).weight.grad, null);
   assert.ok(net.at(1).weight.grad !== null);
   assert.equal(net.numParameters({ onlyTrainable: true }), 3);
@@ -143,7 +149,11 @@ test("stateDict round-trips parameters and buffers, sharing data until copied", 
 test("loadStateDict reports every missing, unexpected and mis-shaped key at once", () => {
   const net = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1));
   const sd = net.stateDict();
-  const bad: Record<string, Tensor> = { ...sd, "3.weight": nb.ones([1]), "0.weight": nb.ones([8, 5]) };
+  const bad: Record<string, Tensor> = {
+    ...sd,
+    "3.weight": nb.ones([1]),
+    "0.weight": nb.ones([8, 5]),
+  };
   delete bad["2.bias"];
   const before = net.at(0).bias!.data().slice();
   assertThrowsWith(
