@@ -241,10 +241,17 @@ void convBackwardWeight(const ConvDims& d, const T* gout, const T* x, T* gw, T* 
 
 // Argument layout shared by the three entry points: 4 arrays (the third/fourth depend on the
 // pass), then N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, groups, OH, OW.
+bool readDimsCheck(Args& a, ConvDims& d);
+
 bool readDims(Args& a, size_t first, ConvDims& d) {
   int64_t* f[] = {&d.N, &d.C, &d.H, &d.W, &d.OC, &d.KH, &d.KW, &d.sH, &d.sW,
                   &d.pH, &d.pW, &d.dH, &d.dW, &d.groups, &d.OH, &d.OW};
   for (size_t i = 0; i < 16; i++) *f[i] = a.dim(first + i);
+  return readDimsCheck(a, d);
+}
+
+// Validates stride, dilation, groups and that OH/OW follow from the other dims.
+bool readDimsCheck(Args& a, ConvDims& d) {
   if (!a.ok()) return false;
   if (d.sH < 1 || d.sW < 1 || d.dH < 1 || d.dW < 1)
     return a.fail("stride and dilation must be >= 1 (stride %lldx%lld, dilation %lldx%lld)",
@@ -306,7 +313,57 @@ napi_value convEntry(napi_env env, napi_callback_info info, const char* name, Pa
   return undefined(env);
 }
 
+// im2col(x, cols, N, C, H, W, KH, KW, sH, sW, pH, pW, dH, dW, OH, OW) and col2im(cols, x, ...):
+// the same layout as conv's columns, one [C*KH*KW, OH*OW] block per image.
+napi_value windowEntry(napi_env env, napi_callback_info info, const char* name, bool toCols) {
+  Args a(env, info, name, 16);
+  Arr a0 = a.floating(0), a1 = a.floating(1);
+  ConvDims d{};
+  int64_t* f[] = {&d.N, &d.C, &d.H, &d.W, &d.KH, &d.KW, &d.sH, &d.sW,
+                  &d.pH, &d.pW, &d.dH, &d.dW, &d.OH, &d.OW};
+  for (size_t i = 0; i < 14; i++) *f[i] = a.dim(2 + i);
+  d.groups = 1;
+  d.OC = 1;
+  if (!a.ok() || !a.sameType(a0, a1, name) || !readDimsCheck(a, d)) return nullptr;
+  const int64_t xSize = d.N * d.C * d.H * d.W, block = d.C * d.KH * d.KW * d.ohw();
+  const Arr& x = toCols ? a0 : a1;
+  const Arr& cols = toCols ? a1 : a0;
+  if (!a.need(x, 0, xSize, "x") || !a.need(cols, 0, d.N * block, "cols")) return nullptr;
+  auto run = [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    T* xp = x.as<T>();
+    T* cp = cols.as<T>();
+    // Images are independent; within one image channels own disjoint rows / planes.
+    parallelFor(d.N * d.C, std::max<int64_t>(1, 8192 / (block / std::max<int64_t>(d.C, 1) + 1)),
+                [&](int64_t j0, int64_t j1) {
+      for (int64_t j = j0; j < j1; j++) {
+        int64_t n = j / d.C, c = j % d.C;
+        T* xc = xp + (n * d.C + c) * d.H * d.W;
+        T* cc = cp + n * block + c * d.KH * d.KW * d.ohw();
+        if (toCols) {
+          im2col(d, xc, 1, cc);
+        } else {
+          std::fill(xc, xc + d.H * d.W, T(0));
+          col2im(d, cc, 1, xc);
+        }
+      }
+    });
+  };
+  if (a0.type == DType::F32)
+    run(static_cast<float*>(nullptr));
+  else
+    run(static_cast<double*>(nullptr));
+  return undefined(env);
+}
+
 }  // namespace
+
+napi_value im2col(napi_env env, napi_callback_info info) {
+  return windowEntry(env, info, "im2col", true);
+}
+napi_value col2im(napi_env env, napi_callback_info info) {
+  return windowEntry(env, info, "col2im", false);
+}
 
 napi_value conv2dForward(napi_env env, napi_callback_info info) {
   return convEntry(env, info, "conv2dForward", Pass::Forward);

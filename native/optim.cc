@@ -3,6 +3,7 @@
 // All parameters' elements are cut into fixed chunks that the pool processes in one job.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "kernels.h"
@@ -111,6 +112,88 @@ void adamRange(const AdamCfg& c, T* p, const T* g, T* m, T* v, T* vmax, int64_t 
   }
 }
 
+struct RmsCfg {
+  double lr, alpha, eps, wd, momentum;
+  bool centered, maximize;
+};
+
+// torch.optim.RMSprop: square_avg = alpha*sq + (1-alpha)*g^2; centered subtracts grad_avg^2
+// (grad_avg.lerp_(g, 1-alpha)); momentum accumulates g/avg before the step.
+template <class T>
+void rmspropRange(const RmsCfg& c, T* p, const T* g, T* sq, T* ga, T* buf, int64_t n) {
+  const T lr = T(c.lr), a = T(c.alpha), w = T(1 - c.alpha), eps = T(c.eps), wd = T(c.wd);
+  const T mom = T(c.momentum);
+  for (int64_t i = 0; i < n; i++) {
+    T d = c.maximize ? -g[i] : g[i];
+    if (c.wd != 0) d = d + wd * p[i];
+    T s = sq[i] * a + w * d * d;
+    sq[i] = s;
+    T avg;
+    if (ga) {
+      T gi = ga[i] + w * (d - ga[i]);
+      ga[i] = gi;
+      avg = std::sqrt(s - gi * gi);
+    } else {
+      avg = std::sqrt(s);
+    }
+    avg = avg + eps;
+    if (buf) {
+      T b = buf[i] * mom + d / avg;
+      buf[i] = b;
+      p[i] = p[i] - lr * b;
+    } else {
+      p[i] = p[i] - lr * d / avg;
+    }
+  }
+}
+
+// torch.optim.Adagrad: state_sum += g^2; p -= clr * g / (sqrt(state_sum) + eps).
+template <class T>
+void adagradRange(double clr, double wd, double eps, bool maximize, T* p, const T* g, T* s, int64_t n) {
+  const T tl = T(clr), tw = T(wd), te = T(eps);
+  for (int64_t i = 0; i < n; i++) {
+    T d = maximize ? -g[i] : g[i];
+    if (wd != 0) d = d + tw * p[i];
+    T si = s[i] + d * d;
+    s[i] = si;
+    p[i] = p[i] - tl * d / (std::sqrt(si) + te);
+  }
+}
+
+// torch.optim.Adadelta: delta = sqrt(acc + eps) / sqrt(sq + eps) * g, both averages with rho.
+template <class T>
+void adadeltaRange(double lr, double rho, double eps, double wd, bool maximize, T* p, const T* g,
+                   T* sq, T* acc, int64_t n) {
+  const T tl = T(lr), r = T(rho), w = T(1 - rho), te = T(eps), tw = T(wd);
+  for (int64_t i = 0; i < n; i++) {
+    T d = maximize ? -g[i] : g[i];
+    if (wd != 0) d = d + tw * p[i];
+    T s = sq[i] * r + w * d * d;
+    sq[i] = s;
+    T delta = std::sqrt(acc[i] + te) / std::sqrt(s + te) * d;
+    acc[i] = acc[i] * r + w * delta * delta;
+    p[i] = p[i] - tl * delta;
+  }
+}
+
+// Runs f(chunk, T-tag) over every chunk of every parameter, dispatching on its dtype.
+template <class F>
+void forChunks(const std::vector<Arr>& params, F&& f) {
+  std::vector<Chunk> chunks = chunksOf(params);
+  parallelTasks(static_cast<int64_t>(chunks.size()), [&](int64_t t) {
+    const Chunk& k = chunks[t];
+    if (params[k.param].type == DType::F32)
+      f(k, static_cast<float*>(nullptr));
+    else
+      f(k, static_cast<double*>(nullptr));
+  });
+}
+
+template <class T>
+T* at(const Arr& a, int64_t off) {
+  return a.isNull ? nullptr : a.as<T>() + off;
+}
+
 }  // namespace
 
 // sgdStep(params, grads, momentumBufs, lr, momentum, dampening, weightDecay, nesterov, maximize,
@@ -167,6 +250,73 @@ napi_value adamStep(napi_env env, napi_callback_info info) {
       adamRange<double>(c, params[i].as<double>() + b, grads[i].as<double>() + b,
                         m[i].as<double>() + b, v[i].as<double>() + b,
                         c.amsgrad ? vmax[i].as<double>() + b : nullptr, n);
+  });
+  return undefined(env);
+}
+
+// rmspropStep(params, grads, squareAvgs, gradAvgs|null, momentumBufs|null, lr, alpha, eps,
+//             weightDecay, momentum, centered, maximize)
+napi_value rmspropStep(napi_env env, napi_callback_info info) {
+  Args a(env, info, "rmspropStep", 12);
+  std::vector<Arr> params = a.arrList(0, false), grads = a.arrList(1, false);
+  std::vector<Arr> sq = a.arrList(2, false);
+  RmsCfg c{a.num(5), a.num(6), a.num(7), a.num(8), a.num(9), a.boolean(10), a.boolean(11)};
+  std::vector<Arr> ga = a.isNullish(3) ? std::vector<Arr>(params.size()) : a.arrList(3, false);
+  std::vector<Arr> buf = a.isNullish(4) ? std::vector<Arr>(params.size()) : a.arrList(4, false);
+  if (!checkParams(a, params) || !checkList(a, params, grads, "grads", false) ||
+      !checkList(a, params, sq, "squareAvgs", false) ||
+      !checkList(a, params, ga, "gradAvgs", !c.centered) ||
+      !checkList(a, params, buf, "momentumBufs", !(c.momentum > 0)))
+    return nullptr;
+  forChunks(params, [&](const Chunk& k, auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    size_t i = k.param;
+    int64_t b = k.begin;
+    rmspropRange<T>(c, at<T>(params[i], b), at<T>(grads[i], b), at<T>(sq[i], b),
+                    c.centered ? at<T>(ga[i], b) : nullptr, c.momentum > 0 ? at<T>(buf[i], b) : nullptr,
+                    k.end - b);
+  });
+  return undefined(env);
+}
+
+// adagradStep(params, grads, stateSums, lr, lrDecay, weightDecay, eps, maximize, step)
+napi_value adagradStep(napi_env env, napi_callback_info info) {
+  Args a(env, info, "adagradStep", 9);
+  std::vector<Arr> params = a.arrList(0, false), grads = a.arrList(1, false);
+  std::vector<Arr> sums = a.arrList(2, false);
+  double lr = a.num(3), lrDecay = a.num(4), wd = a.num(5), eps = a.num(6), step = a.num(8);
+  bool maximize = a.boolean(7);
+  if (!checkParams(a, params) || !checkList(a, params, grads, "grads", false) ||
+      !checkList(a, params, sums, "stateSums", false))
+    return nullptr;
+  if (!(step >= 1)) return a.fail("step must be >= 1, got %g", step), nullptr;
+  const double clr = lr / (1 + (step - 1) * lrDecay);
+  forChunks(params, [&](const Chunk& k, auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    size_t i = k.param;
+    int64_t b = k.begin;
+    adagradRange<T>(clr, wd, eps, maximize, at<T>(params[i], b), at<T>(grads[i], b),
+                    at<T>(sums[i], b), k.end - b);
+  });
+  return undefined(env);
+}
+
+// adadeltaStep(params, grads, squareAvgs, accDeltas, lr, rho, eps, weightDecay, maximize)
+napi_value adadeltaStep(napi_env env, napi_callback_info info) {
+  Args a(env, info, "adadeltaStep", 9);
+  std::vector<Arr> params = a.arrList(0, false), grads = a.arrList(1, false);
+  std::vector<Arr> sq = a.arrList(2, false), acc = a.arrList(3, false);
+  double lr = a.num(4), rho = a.num(5), eps = a.num(6), wd = a.num(7);
+  bool maximize = a.boolean(8);
+  if (!checkParams(a, params) || !checkList(a, params, grads, "grads", false) ||
+      !checkList(a, params, sq, "squareAvgs", false) || !checkList(a, params, acc, "accDeltas", false))
+    return nullptr;
+  forChunks(params, [&](const Chunk& k, auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    size_t i = k.param;
+    int64_t b = k.begin;
+    adadeltaRange<T>(lr, rho, eps, wd, maximize, at<T>(params[i], b), at<T>(grads[i], b),
+                     at<T>(sq[i], b), at<T>(acc[i], b), k.end - b);
   });
   return undefined(env);
 }

@@ -407,6 +407,45 @@ export interface NativeAddon {
     C: number,
   ): void;
 
+  /** cols[N, C*KH*KW, OH*OW] from x[N, C, H, W] (zero padding), as conv's im2col. */
+  im2col<T extends FloatArray>(
+    x: T,
+    cols: T,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    KH: number,
+    KW: number,
+    sH: number,
+    sW: number,
+    pH: number,
+    pW: number,
+    dH: number,
+    dW: number,
+    OH: number,
+    OW: number,
+  ): void;
+  /** The adjoint of im2col: x is overwritten with the sum of the overlapping windows. */
+  col2im<T extends FloatArray>(
+    cols: T,
+    x: T,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    KH: number,
+    KW: number,
+    sH: number,
+    sW: number,
+    pH: number,
+    pW: number,
+    dH: number,
+    dW: number,
+    OH: number,
+    OW: number,
+  ): void;
+
   /** torch.optim.SGD's update on every parameter (momentum buffers updated in place). */
   sgdStep(
     params: FloatArray[],
@@ -436,6 +475,45 @@ export interface NativeAddon {
     maximize: boolean,
     step: number,
     decoupled: boolean,
+  ): void;
+  /** torch.optim.RMSprop; gradAvgs only when centered, momentumBufs only with momentum > 0. */
+  rmspropStep(
+    params: FloatArray[],
+    grads: FloatArray[],
+    squareAvgs: FloatArray[],
+    gradAvgs: FloatArray[] | null,
+    momentumBufs: FloatArray[] | null,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: boolean,
+    maximize: boolean,
+  ): void;
+  /** torch.optim.Adagrad with the decayed rate lr / (1 + (step - 1) * lrDecay). */
+  adagradStep(
+    params: FloatArray[],
+    grads: FloatArray[],
+    stateSums: FloatArray[],
+    lr: number,
+    lrDecay: number,
+    weightDecay: number,
+    eps: number,
+    maximize: boolean,
+    step: number,
+  ): void;
+  /** torch.optim.Adadelta. */
+  adadeltaStep(
+    params: FloatArray[],
+    grads: FloatArray[],
+    squareAvgs: FloatArray[],
+    accDeltas: FloatArray[],
+    lr: number,
+    rho: number,
+    eps: number,
+    weightDecay: number,
+    maximize: boolean,
   ): void;
 }
 

@@ -397,6 +397,113 @@ export function createNativeBackend(m: NativeAddon): Backend {
       );
     },
 
+    im2col(x, cols, ...dims): void {
+      if (!floatsAlike(x, cols)) return js.im2col(x, cols, ...dims);
+      m.im2col(x as FloatArray, cols as FloatArray, ...dims);
+    },
+
+    col2im(cols, x, ...dims): void {
+      if (!floatsAlike(cols, x)) return js.col2im(cols, x, ...dims);
+      m.col2im(cols as FloatArray, x as FloatArray, ...dims);
+    },
+
+    rmspropStep(
+      params,
+      grads,
+      squareAvgs,
+      gradAvgs,
+      momentumBufs,
+      lr,
+      alpha,
+      eps,
+      weightDecay,
+      momentum,
+      centered,
+      maximize,
+    ): void {
+      if (!params.every((p) => isFloat(p)))
+        return js.rmspropStep(
+          params,
+          grads,
+          squareAvgs,
+          gradAvgs,
+          momentumBufs,
+          lr,
+          alpha,
+          eps,
+          weightDecay,
+          momentum,
+          centered,
+          maximize,
+        );
+      m.rmspropStep(
+        params as FloatArray[],
+        grads as FloatArray[],
+        squareAvgs as FloatArray[],
+        gradAvgs as FloatArray[] | null,
+        momentumBufs as FloatArray[] | null,
+        lr,
+        alpha,
+        eps,
+        weightDecay,
+        momentum,
+        centered,
+        maximize,
+      );
+    },
+
+    adagradStep(params, grads, stateSums, lr, lrDecay, weightDecay, eps, maximize, step): void {
+      if (!params.every((p) => isFloat(p)))
+        return js.adagradStep(
+          params,
+          grads,
+          stateSums,
+          lr,
+          lrDecay,
+          weightDecay,
+          eps,
+          maximize,
+          step,
+        );
+      m.adagradStep(
+        params as FloatArray[],
+        grads as FloatArray[],
+        stateSums as FloatArray[],
+        lr,
+        lrDecay,
+        weightDecay,
+        eps,
+        maximize,
+        step,
+      );
+    },
+
+    adadeltaStep(params, grads, squareAvgs, accDeltas, lr, rho, eps, weightDecay, maximize): void {
+      if (!params.every((p) => isFloat(p)))
+        return js.adadeltaStep(
+          params,
+          grads,
+          squareAvgs,
+          accDeltas,
+          lr,
+          rho,
+          eps,
+          weightDecay,
+          maximize,
+        );
+      m.adadeltaStep(
+        params as FloatArray[],
+        grads as FloatArray[],
+        squareAvgs as FloatArray[],
+        accDeltas as FloatArray[],
+        lr,
+        rho,
+        eps,
+        weightDecay,
+        maximize,
+      );
+    },
+
     crossEntropy(logits, targets, N, C, lossPerSample, logSoftmaxOut): void {
       if (!floatsAlike(logits, lossPerSample, logSoftmaxOut))
         return js.crossEntropy(logits, targets, N, C, lossPerSample, logSoftmaxOut);

@@ -198,6 +198,68 @@ describe("native Backend nn kernels vs js backend", { skip: SKIP }, () => {
         );
       }
       q1.forEach((p, i) => assertClose(p, q2[i]!, tol, tol, "adamw"));
+
+      // RMSprop (centered, momentum), Adagrad (lr decay), Adadelta: 3 steps each.
+      const r1 = sizes.map((n, i) => mk(n, 60 + i)),
+        r2 = r1.map((p) => p.slice());
+      const rs = () => ({ sq: sizes.map(zeros), ga: sizes.map(zeros), buf: sizes.map(zeros) });
+      const ra = rs(),
+        rb = rs();
+      const u1 = r1.map((p) => p.slice()),
+        u2 = r1.map((p) => p.slice());
+      const sa = sizes.map(zeros),
+        sb = sizes.map(zeros);
+      const v1 = r1.map((p) => p.slice()),
+        v2 = r1.map((p) => p.slice());
+      const da = { sq: sizes.map(zeros), acc: sizes.map(zeros) },
+        db = { sq: sizes.map(zeros), acc: sizes.map(zeros) };
+      for (let step = 1; step <= 3; step++) {
+        const grads = sizes.map((n, i) => mk(n, 70 + step * 2 + i));
+        nb.rmspropStep(r1, grads, ra.sq, ra.ga, ra.buf, 1e-2, 0.99, 1e-8, 1e-3, 0.9, true, false);
+        jsBackend.rmspropStep(
+          r2,
+          grads,
+          rb.sq,
+          rb.ga,
+          rb.buf,
+          1e-2,
+          0.99,
+          1e-8,
+          1e-3,
+          0.9,
+          true,
+          false,
+        );
+        nb.adagradStep(u1, grads, sa, 1e-2, 0.1, 1e-3, 1e-10, true, step);
+        jsBackend.adagradStep(u2, grads, sb, 1e-2, 0.1, 1e-3, 1e-10, true, step);
+        nb.adadeltaStep(v1, grads, da.sq, da.acc, 1, 0.9, 1e-6, 1e-3, false);
+        jsBackend.adadeltaStep(v2, grads, db.sq, db.acc, 1, 0.9, 1e-6, 1e-3, false);
+      }
+      r1.forEach((p, i) => assertClose(p, r2[i]!, tol, tol, "rmsprop"));
+      u1.forEach((p, i) => assertClose(p, u2[i]!, tol, tol, "adagrad"));
+      v1.forEach((p, i) => assertClose(p, v2[i]!, tol, tol, "adadelta"));
+    });
+
+    it(`im2col / col2im (${f64 ? "f64" : "f32"})`, () => {
+      for (const [N, C, H, W, K, s, p, d] of [
+        [2, 3, 9, 7, 3, 2, 1, 1],
+        [1, 2, 12, 11, 3, 1, 2, 2],
+      ] as const) {
+        const OH = outSize(H, K, s, p, d),
+          OW = outSize(W, K, s, p, d);
+        const dims: PoolDims = [N, C, H, W, K, K, s, s, p, p, d, d, OH, OW];
+        const x = mk(N * C * H * W, 80);
+        const c1 = zeros(N * C * K * K * OH * OW),
+          c2 = zeros(c1.length);
+        nb.im2col(x, c1, ...dims);
+        jsBackend.im2col(x, c2, ...dims);
+        assertClose(c1, c2, 0, 0, "im2col");
+        const x1 = zeros(x.length).fill(5),
+          x2 = zeros(x.length).fill(5);
+        nb.col2im(c1, x1, ...dims);
+        jsBackend.col2im(c2, x2, ...dims);
+        assertClose(x1, x2, tol, tol, "col2im");
+      }
     });
   }
 });
