@@ -23,8 +23,9 @@ export interface SGDOptions {
 export function sgd(params: Tensor[], momentumBuffers: (Tensor | null)[], hyper: SGDOptions): void {
   const { lr, momentum, dampening, weightDecay, nesterov, maximize } = hyper;
   // The kernel takes one firstStep flag, so parameters with and without buffers go in two calls.
+  const isFirst = momentumBuffers.map((b) => b === null);
   for (const first of [true, false]) {
-    const idx = params.map((_, i) => i).filter((i) => (momentumBuffers[i] === null) === first);
+    const idx = params.map((_, i) => i).filter((i) => isFirst[i] === first);
     if (idx.length === 0 || (momentum === 0 && !first)) continue;
     if (momentum !== 0 && first)
       for (const i of idx) momentumBuffers[i] = zerosLikeParam(params[i]);
