@@ -38,7 +38,14 @@ function reference(update: (p: number, g: number, s: Record<string, number>, t: 
   return p;
 }
 
-function sgdRef(o: { lr: number; momentum?: number; dampening?: number; wd?: number; nesterov?: boolean; maximize?: boolean }) {
+function sgdRef(o: {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  wd?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}) {
   const { lr, momentum = 0, dampening = 0, wd = 0, nesterov = false, maximize = false } = o;
   return reference((p, g0, s, t) => {
     let d = (maximize ? -g0 : g0) + wd * p;
@@ -67,11 +74,23 @@ test("SGD: plain, momentum, dampening, nesterov, weightDecay, maximize", () => {
     const got = run((ps) => new optim.SGD(ps, { lr: 0.1, ...opts }));
     assertClose(got, sgdRef({ lr: 0.1, ...ref }), { atol: 1e-12, rtol: 1e-12 });
   }
-  assertThrowsWith(() => new optim.SGD([nb.ones([1])], { lr: 0.1, nesterov: true }), "nesterov momentum requires");
+  assertThrowsWith(
+    () => new optim.SGD([nb.ones([1])], { lr: 0.1, nesterov: true }),
+    "nesterov momentum requires",
+  );
   assertThrowsWith(() => new optim.SGD([nb.ones([1])], { lr: -1 }), "invalid learning rate: -1");
 });
 
-function adamRef(o: { lr: number; b1: number; b2: number; eps: number; wd?: number; amsgrad?: boolean; maximize?: boolean; decoupled?: boolean }) {
+function adamRef(o: {
+  lr: number;
+  b1: number;
+  b2: number;
+  eps: number;
+  wd?: number;
+  amsgrad?: boolean;
+  maximize?: boolean;
+  decoupled?: boolean;
+}) {
   const { lr, b1, b2, eps, wd = 0, amsgrad = false, maximize = false, decoupled = false } = o;
   return reference((p0, g0, s, t) => {
     let p = p0;
@@ -92,25 +111,50 @@ function adamRef(o: { lr: number; b1: number; b2: number; eps: number; wd?: numb
 test("Adam and AdamW: defaults, amsgrad, weightDecay, maximize, decoupled decay", () => {
   const base = { lr: 0.05, b1: 0.9, b2: 0.999, eps: 1e-8 };
   const tol = { atol: 1e-12, rtol: 1e-10 };
-  assertClose(run((ps) => new optim.Adam(ps, { lr: 0.05 })), adamRef(base), tol);
-  assertClose(run((ps) => new optim.Adam(ps, { lr: 0.05, amsgrad: true })), adamRef({ ...base, amsgrad: true }), tol);
+  assertClose(
+    run((ps) => new optim.Adam(ps, { lr: 0.05 })),
+    adamRef(base),
+    tol,
+  );
+  assertClose(
+    run((ps) => new optim.Adam(ps, { lr: 0.05, amsgrad: true })),
+    adamRef({ ...base, amsgrad: true }),
+    tol,
+  );
   assertClose(
     run((ps) => new optim.Adam(ps, { lr: 0.05, betas: [0.8, 0.9], eps: 1e-3, weightDecay: 0.1 })),
     adamRef({ ...base, b1: 0.8, b2: 0.9, eps: 1e-3, wd: 0.1 }),
     tol,
   );
-  assertClose(run((ps) => new optim.Adam(ps, { lr: 0.05, maximize: true })), adamRef({ ...base, maximize: true }), tol);
-  assertClose(run((ps) => new optim.AdamW(ps, { lr: 0.05 })), adamRef({ ...base, wd: 0.01, decoupled: true }), tol);
+  assertClose(
+    run((ps) => new optim.Adam(ps, { lr: 0.05, maximize: true })),
+    adamRef({ ...base, maximize: true }),
+    tol,
+  );
+  assertClose(
+    run((ps) => new optim.AdamW(ps, { lr: 0.05 })),
+    adamRef({ ...base, wd: 0.01, decoupled: true }),
+    tol,
+  );
   assertClose(
     run((ps) => new optim.AdamW(ps, { lr: 0.05, weightDecay: 0.5, amsgrad: true })),
     adamRef({ ...base, wd: 0.5, decoupled: true, amsgrad: true }),
     tol,
   );
-  assertThrowsWith(() => new optim.Adam([nb.ones([1])], { betas: [1, 0.9] }), "invalid beta parameter at index 0: 1");
+  assertThrowsWith(
+    () => new optim.Adam([nb.ones([1])], { betas: [1, 0.9] }),
+    "invalid beta parameter at index 0: 1",
+  );
 });
 
 test("RMSprop: plain, centered, momentum, weightDecay", () => {
-  const ref = (o: { alpha: number; eps: number; wd?: number; momentum?: number; centered?: boolean }) =>
+  const ref = (o: {
+    alpha: number;
+    eps: number;
+    wd?: number;
+    momentum?: number;
+    centered?: boolean;
+  }) =>
     reference((p, g0, s) => {
       const g = g0 + (o.wd ?? 0) * p;
       s.sq = (s.sq ?? 0) * o.alpha + (1 - o.alpha) * g * g;
@@ -127,9 +171,16 @@ test("RMSprop: plain, centered, momentum, weightDecay", () => {
       return p - (0.01 * g) / denom;
     });
   const tol = { atol: 1e-12, rtol: 1e-10 };
-  assertClose(run((ps) => new optim.RMSprop(ps)), ref({ alpha: 0.99, eps: 1e-8 }), tol);
   assertClose(
-    run((ps) => new optim.RMSprop(ps, { alpha: 0.9, centered: true, momentum: 0.5, weightDecay: 0.1 })),
+    run((ps) => new optim.RMSprop(ps)),
+    ref({ alpha: 0.99, eps: 1e-8 }),
+    tol,
+  );
+  assertClose(
+    run(
+      (ps) =>
+        new optim.RMSprop(ps, { alpha: 0.9, centered: true, momentum: 0.5, weightDecay: 0.1 }),
+    ),
     ref({ alpha: 0.9, eps: 1e-8, centered: true, momentum: 0.5, wd: 0.1 }),
     tol,
   );
@@ -144,7 +195,15 @@ test("Adagrad (lrDecay, initialAccumulatorValue, weightDecay) and Adadelta", () 
     return p - (clr * g) / (Math.sqrt(s.sum) + 1e-10);
   });
   assertClose(
-    run((ps) => new optim.Adagrad(ps, { lr: 0.1, lrDecay: 0.01, initialAccumulatorValue: 0.5, weightDecay: 0.1 })),
+    run(
+      (ps) =>
+        new optim.Adagrad(ps, {
+          lr: 0.1,
+          lrDecay: 0.01,
+          initialAccumulatorValue: 0.5,
+          weightDecay: 0.1,
+        }),
+    ),
     adagrad,
     tol,
   );
@@ -156,21 +215,35 @@ test("Adagrad (lrDecay, initialAccumulatorValue, weightDecay) and Adadelta", () 
     s.acc = (s.acc ?? 0) * 0.9 + 0.1 * delta * delta;
     return p - 0.5 * delta;
   });
-  assertClose(run((ps) => new optim.Adadelta(ps, { lr: 0.5, weightDecay: 0.2, maximize: true })), adadeltaMax, tol);
+  assertClose(
+    run((ps) => new optim.Adadelta(ps, { lr: 0.5, weightDecay: 0.2, maximize: true })),
+    adadeltaMax,
+    tol,
+  );
   const plain = reference((p, g, s) => {
     s.sq = (s.sq ?? 0) * 0.9 + 0.1 * g * g;
     const delta = (Math.sqrt((s.acc ?? 0) + 1e-6) / Math.sqrt(s.sq + 1e-6)) * g;
     s.acc = (s.acc ?? 0) * 0.9 + 0.1 * delta * delta;
     return p - delta;
   });
-  assertClose(run((ps) => new optim.Adadelta(ps)), plain, tol);
+  assertClose(
+    run((ps) => new optim.Adadelta(ps)),
+    plain,
+    tol,
+  );
 });
 
 test("param groups carry their own options; params without grad are skipped", () => {
   const w = nb.tensor([1, 2], { requiresGrad: true });
   const b = nb.tensor([3], { requiresGrad: true });
   const unused = nb.tensor([5], { requiresGrad: true });
-  const opt = new optim.SGD([{ params: w, weightDecay: 3 }, { params: [b, unused], lr: 0.5 }], { lr: 0.1 });
+  const opt = new optim.SGD(
+    [
+      { params: w, weightDecay: 3 },
+      { params: [b, unused], lr: 0.5 },
+    ],
+    { lr: 0.1 },
+  );
   assert.equal(opt.paramGroups[0].lr, 0.1);
   assert.equal(opt.paramGroups[0].weightDecay, 3);
   assert.equal(opt.paramGroups[1].weightDecay, 0);
@@ -183,7 +256,10 @@ test("param groups carry their own options; params without grad are skipped", ()
   assert.equal(opt.state.has(unused), false);
   opt.zeroGrad();
   assert.equal(w.grad, null);
-  assertThrowsWith(() => new optim.SGD([{ params: [w] }, { params: [w] }], { lr: 1 }), "more than one parameter group");
+  assertThrowsWith(
+    () => new optim.SGD([{ params: [w] }, { params: [w] }], { lr: 1 }),
+    "more than one parameter group",
+  );
   assertThrowsWith(() => new optim.SGD([], { lr: 1 }), "empty parameter list");
   const p = nb.tensor([1], { requiresGrad: true });
   const closureOpt = new optim.SGD([p], { lr: 0.1 });
