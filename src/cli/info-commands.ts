@@ -1,7 +1,5 @@
 // `nabla models` and `nabla summary <model>`.
-import { noGrad } from "../autograd/grad-mode.js";
-import { zeros } from "../tensor/creation.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { summary } from "../models/summary.js";
 import { getModel, listModels } from "./zoo.js";
 
 /**
@@ -28,52 +26,24 @@ export function modelsTable(): string[] {
   return [fmt(header), ...rows.map(fmt)];
 }
 
-interface WithChildren {
-  namedChildren?(): [string, { forward(x: Tensor): Tensor; constructor: { name: string } }][];
-  numParameters?(): number;
-  parameters(): Iterable<Tensor>;
-  forward(x: Tensor): Tensor;
-  toString(): string;
-}
-
 /**
- * The lines of `nabla summary <model>`: d2l's shape walk (`for layer in net: X = layer(X)`)
- * over the top-level layers with each one's parameter count, then the total.
- * @example runSummary("lenet", {}); // ["Conv2d output shape: [1, 6, 28, 28] ...", ...]
+ * The lines of `nabla summary <model>`: d2l's shape walk (`for layer in net: X = layer(X)`) over
+ * the top-level layers with each one's parameter count, then the totals (models.summary).
+ * @example runSummary("lenet", {}); // ["Layer (type)  Output shape  Param #", ...]
  */
 export function runSummary(
   name: string,
-  options: { resize?: number; batchSize?: number },
+  options: { resize?: number; batchSize?: number; depth?: number },
 ): string[] {
   const entry = getModel(name);
-  const net = entry.build({ numClasses: 10, inChannels: 1 }) as unknown as WithChildren;
+  const net = entry.build({ numClasses: 10, inChannels: 1 });
   const side = options.resize ?? entry.defaults.resize ?? 28;
-  let X = zeros([options.batchSize ?? 1, 1, side, side]);
-  const lines: string[] = [];
-  const count = (m: unknown) => {
-    let n = 0;
-    for (const p of (m as WithChildren).parameters()) n += p.numel();
-    return n;
-  };
-  noGrad(() => {
-    (net as { eval?(): void }).eval?.();
-    const children = net.namedChildren?.() ?? [];
-    if (children.length === 0) {
-      X = net.forward(X);
-      lines.push(`output shape: [${X.shape.join(", ")}]`);
-      return;
-    }
-    // Forward once first so that lazy layers have shapes before parameters are counted.
-    net.forward(X);
-    const nameWidth = Math.max(...children.map(([, m]) => m.constructor.name.length));
-    for (const [, layer] of children) {
-      X = layer.forward(X);
-      const shape = `[${X.shape.join(", ")}]`;
-      lines.push(
-        `${layer.constructor.name.padEnd(nameWidth)} output shape: ${shape.padEnd(18)} params: ${count(layer)}`,
-      );
-    }
+  const { text } = summary(net, [options.batchSize ?? 1, 1, side, side], {
+    print: false,
+    depth: options.depth,
   });
-  lines.push(`total params: ${count(net)}`);
-  return lines;
+  return [
+    `${entry.name}: input [${options.batchSize ?? 1}, 1, ${side}, ${side}]`,
+    ...text.split("\n"),
+  ];
 }

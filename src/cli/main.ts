@@ -142,6 +142,12 @@ export function buildProgram(log: (line: string) => void = (l) => console.log(l)
     .argument("<model>", "model name (see `nabla models`)")
     .option("--resize <n>", "input size n x n (default: the model's)", positiveInt("--resize"))
     .option("--batch-size <n>", "batch size of the example input", positiveInt("--batch-size"), 1)
+    .option(
+      "--depth <n>",
+      "how deep to walk into blocks (1: the top-level layers)",
+      positiveInt("--depth"),
+      1,
+    )
     .action((model: string, options) => {
       for (const line of runSummary(model, options)) log(line);
     });

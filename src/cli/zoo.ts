@@ -1,93 +1,38 @@
-// The models that `nabla train` knows, with the book's default hyperparameters: the concise
-// softmax regression and MLPs of chapters 4-5 are defined here; the CNNs come from src/models.
-// TODO(models): adapt src/models' registry here once it lands.
-import { Dropout } from "../nn/dropout.js";
-import { Flatten } from "../nn/flatten.js";
-import { ReLU } from "../nn/activation.js";
-import { normal_ } from "../nn/init.js";
-import { Linear } from "../nn/linear.js";
-import { Sequential } from "../nn/containers.js";
+// The models that `nabla train` knows: src/models' registry (the book's models and their default
+// hyperparameters), seen through the interface the training loop needs.
 import type { Module } from "../nn/module.js";
+import { get, list, type ModelDefaults as ZooDefaults } from "../models/registry.js";
 import type { TrainableModel } from "../train/trainer.js";
 
-/** The book's defaults for a model, e.g. LeNet: `{ lr: 0.9, batchSize: 256, epochs: 10 }`. */
-export interface ModelDefaults {
-  lr: number;
-  batchSize: number;
-  epochs: number;
-  /** Input side length the model expects (Fashion-MNIST images are resized to it); undefined keeps 28. */
-  resize?: number;
-  optimizer: "sgd" | "adam";
-  /** d2l's init for this model in the book: `"xavier"` (the CNNs), or a function (e.g. N(0, 0.01) weights). */
+/** The book's defaults for a model, e.g. LeNet: `{ lr: 0.9, batchSize: 256, epochs: 10, init: "xavier" }`. */
+export type ModelDefaults = Omit<ZooDefaults, "init"> & {
   init?: "xavier" | ((net: TrainableModel) => void);
-}
+};
 
 /** A model the CLI can build, e.g. `getModel("lenet").build({ numClasses: 10, inChannels: 1 })`. */
 export interface ModelEntry {
   name: string;
   description: string;
   defaults: ModelDefaults;
-  build(options: { numClasses: number; inChannels: number }): TrainableModel & {
-    toString(): string;
+  build(options: { numClasses: number; inChannels: number }): TrainableModel & Module;
+}
+
+function adapt(e: ReturnType<typeof get>): ModelEntry {
+  const init = e.defaults.init;
+  return {
+    name: e.name,
+    description: `${e.description} (d2l ${e.section})`,
+    defaults: {
+      ...e.defaults,
+      init: typeof init === "function" ? (net) => init(net as unknown as Module) : init,
+    },
+    build: (options) => e.build(options),
   };
 }
 
-/** d2l's `init_weights` of chapters 4-5: N(0, 0.01) weights for every Linear (biases keep PyTorch's init). */
-function initNormal(net: TrainableModel): void {
-  (net as unknown as Module).apply((m) => {
-    if (m instanceof Linear) normal_(m.weight, 0, 0.01);
-  });
-}
-
-const book = (lr: number, extra: Partial<ModelDefaults> = {}): ModelDefaults => ({
-  lr,
-  batchSize: 256,
-  epochs: 10,
-  optimizer: "sgd",
-  ...extra,
-});
-
-const MODELS: ModelEntry[] = [
-  {
-    name: "softmax",
-    description: "softmax regression (d2l 4.5): Flatten, Linear(784, 10)",
-    defaults: book(0.1, { init: initNormal }),
-    build: ({ numClasses, inChannels }) =>
-      new Sequential(new Flatten(), new Linear(inChannels * 784, numClasses)),
-  },
-  {
-    name: "mlp",
-    description: "multilayer perceptron (d2l 5.2): 256 hidden units, ReLU",
-    defaults: book(0.1, { init: initNormal }),
-    build: ({ numClasses, inChannels }) =>
-      new Sequential(
-        new Flatten(),
-        new Linear(inChannels * 784, 256),
-        new ReLU(),
-        new Linear(256, numClasses),
-      ),
-  },
-  {
-    name: "mlp-dropout",
-    description: "MLP with dropout (d2l 5.6): 256-256 hidden, dropout 0.2 and 0.5",
-    defaults: book(0.5, { init: initNormal }),
-    build: ({ numClasses, inChannels }) =>
-      new Sequential(
-        new Flatten(),
-        new Linear(inChannels * 784, 256),
-        new ReLU(),
-        new Dropout(0.2),
-        new Linear(256, 256),
-        new ReLU(),
-        new Dropout(0.5),
-        new Linear(256, numClasses),
-      ),
-  },
-];
-
 /** All models, in the book's order. */
-export function listModels(): readonly ModelEntry[] {
-  return MODELS;
+export function listModels(): ModelEntry[] {
+  return list().map(adapt);
 }
 
 /**
@@ -95,10 +40,9 @@ export function listModels(): readonly ModelEntry[] {
  * @example getModel("lenet").defaults.lr; // 0.9
  */
 export function getModel(name: string): ModelEntry {
-  const m = MODELS.find((e) => e.name === name.toLowerCase());
-  if (!m)
-    throw new Error(
-      `unknown model "${name}"; known models: ${MODELS.map((e) => e.name).join(", ") || "(none yet)"}`,
-    );
-  return m;
+  try {
+    return adapt(get(name));
+  } catch (e) {
+    throw new Error((e as Error).message.replace(/^models\.get: /, ""), { cause: e });
+  }
 }

@@ -276,7 +276,7 @@ test("nabla models, summary and --help", async () => {
   for (const m of ["softmax", "mlp", "lenet", "lenet-bn"]) assert.ok(names.includes(m), m);
   lines.length = 0;
   await buildProgram((l) => lines.push(l)).parseAsync(["node", "nabla", "summary", "softmax"]);
-  assert.match(lines.join("\n"), /\[1, 784\][\s\S]*\[1, 10\][\s\S]*total params: 7850/);
+  assert.match(lines.join("\n"), /\[1, 784\][\s\S]*\[1, 10\][\s\S]*Total params: 7,850/);
   for (const cmd of ["train", "eval", "predict", "models", "summary"]) {
     let help = "";
     const program = buildProgram();
