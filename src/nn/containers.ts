@@ -70,19 +70,19 @@ export class Sequential<T extends Module[] = Module[]> extends Module {
   }
 
   /** Adds a module at the end (named by its position). Example: `net.append(new nn.ReLU())`. */
-  append(module: T[number]): this {
+  append(module: Module): this {
     this.addModule(String(this.length), module);
     return this;
   }
 
   /** Appends several modules. Example: `net.extend([a, b])`. */
-  extend(modules: Iterable<T[number]>): this {
+  extend(modules: Iterable<Module>): this {
     for (const m of modules) this.append(m);
     return this;
   }
 
   /** Inserts a module at `index`, shifting the later ones (named "0".."n"). Example: `net.insert(1, new nn.ReLU())`. */
-  insert(index: number, module: T[number]): this {
+  insert(index: number, module: Module): this {
     const n = this.length;
     if (!(index >= -n && index <= n))
       throw new RangeError(`Sequential.insert: index ${index} is out of range for ${n} modules`);

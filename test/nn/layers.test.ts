@@ -95,7 +95,7 @@ test("LazyLinear: no shape until the first forward, then a Linear (same object)"
   assert.deepEqual(y.shape, [2, 4]);
   assert.equal(lazy.weight, w);
   assert.ok(!(w instanceof nn.UninitializedParameter));
-  assert.deepEqual(w.shape, [4, 7]);
+  assert.deepEqual((w as nb.Tensor).shape, [4, 7]);
   assert.equal(String(lazy), "Linear(in_features=7, out_features=4, bias=True)");
   y.sum().backward();
   opt.step();
@@ -190,7 +190,7 @@ test("Sequential: at (negative), length, iteration, append, insert, slice, pop",
 });
 
 test("ModuleList and ModuleDict register their modules", () => {
-  const list = new nn.ModuleList([new nn.Linear(2, 2), new nn.Linear(2, 3)]);
+  const list = new nn.ModuleList<nn.Module>([new nn.Linear(2, 2), new nn.Linear(2, 3)]);
   list.append(new nn.ReLU());
   assert.equal(list.length, 3);
   assert.deepEqual(Object.keys(list.stateDict()), ["0.weight", "0.bias", "1.weight", "1.bias"]);

@@ -71,8 +71,8 @@ test("SGD: plain, momentum, dampening, nesterov, weightDecay, maximize", () => {
     ],
   ];
   for (const [opts, ref] of cases) {
-    const got = run((ps) => new optim.SGD(ps, { lr: 0.1, ...opts }));
-    assertClose(got, sgdRef({ lr: 0.1, ...ref }), { atol: 1e-12, rtol: 1e-12 });
+    const got = run((ps) => new optim.SGD(ps, { ...opts, lr: 0.1 }));
+    assertClose(got, sgdRef({ ...ref, lr: 0.1 }), { atol: 1e-12, rtol: 1e-12 });
   }
   assertThrowsWith(
     () => new optim.SGD([nb.ones([1])], { lr: 0.1, nesterov: true }),
