@@ -18,6 +18,8 @@ export * from "./ops/index.js";
 export * as nn from "./nn/index.js";
 export * as F from "./nn/functional.js";
 export * as optim from "./optim/index.js";
+export * as models from "./models/index.js";
+export { summary, type Summary, type SummaryRow } from "./models/summary.js";
 export * as data from "./data/index.js";
 export { loadDataFashionMnist } from "./data/vision.js";
 export {
