@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accumulate.h"
 #include "kernels.h"
 #include "napi_args.h"
 #include "threadpool.h"
@@ -20,23 +21,26 @@ void forwardTrain(const T* x, const T* w, const T* b, T* out, T* mean, T* invstd
       double s = 0;
       for (int64_t n = 0; n < N; n++) {
         const T* xp = x + (n * C + c) * HW;
-        for (int64_t i = 0; i < HW; i++) s += xp[i];
+        s += laneSum<T>(HW, [&](int64_t i) { return xp[i]; });
       }
       double m = cnt > 0 ? s / cnt : 0;
+      const T tm = static_cast<T>(m);
+      // Squares of (x - mean) with the mean rounded to T: the rounding shifts every term alike
+      // and only adds (mean - tm)^2, far below the variance's own rounding.
       double q = 0;
       for (int64_t n = 0; n < N; n++) {
         const T* xp = x + (n * C + c) * HW;
-        for (int64_t i = 0; i < HW; i++) {
-          double dv = xp[i] - m;
-          q += dv * dv;
-        }
+        q += laneSum<T>(HW, [&](int64_t i) {
+          T dv = xp[i] - tm;
+          return dv * dv;
+        });
       }
+      q -= cnt * (m - double(tm)) * (m - double(tm));
       double var = cnt > 0 ? q / cnt : 0;  // biased, as PyTorch normalises with
       double is = 1.0 / std::sqrt(var + eps);
       mean[c] = static_cast<T>(m);
       invstd[c] = static_cast<T>(is);
       // (x - mean) * scale + bias: centring first keeps precision when |mean| >> std.
-      const T tm = static_cast<T>(m);
       const T scale = static_cast<T>((w ? double(w[c]) : 1.0) * is);
       const T shift = b ? b[c] : T(0);
       for (int64_t n = 0; n < N; n++) {
@@ -75,14 +79,13 @@ void backward(const T* go, const T* x, const T* w, const T* mean, const T* invst
   parallelFor(C, std::max<int64_t>(1, 32768 / (N * HW + 1)), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; c++) {
       const double m = mean[c], is = invstd[c];
+      const T tm0 = static_cast<T>(m);
       double sg = 0, sgx = 0;
       for (int64_t n = 0; n < N; n++) {
         const T* gp = go + (n * C + c) * HW;
         const T* xp = x + (n * C + c) * HW;
-        for (int64_t i = 0; i < HW; i++) {
-          sg += gp[i];
-          sgx += gp[i] * (xp[i] - m);
-        }
+        sg += laneSum<T>(HW, [&](int64_t i) { return gp[i]; });
+        sgx += laneSum<T>(HW, [&](int64_t i) { return gp[i] * (xp[i] - tm0); });
       }
       double sgxhat = sgx * is;
       if (gb) gb[c] = static_cast<T>(sg);

@@ -9,6 +9,7 @@
 #include <limits>
 #include <string>
 
+#include "accumulate.h"
 #include "kernels.h"
 #include "napi_args.h"
 #include "scratch.h"
@@ -113,14 +114,48 @@ void reduceT(const T* x, int64_t outer, int64_t size, int64_t inner, T* out) {
   }
   if (inner == 1) {
     parallelFor(outer, std::max<int64_t>(1, 32768 / size), [&](int64_t o0, int64_t o1) {
-      for (int64_t o = o0; o < o1; o++) out[o] = reduceRun<op>(x + o * size, size, 1);
+      for (int64_t o = o0; o < o1; o++) {
+        const T* r = x + o * size;
+        if constexpr (op == Op::Prod) {
+          out[o] = reduceRun<op>(r, size, 1);
+        } else {
+          // Independent lanes (vectorised); NaN propagation checked separately.
+          T m = op == Op::Max ? laneMax(r, size) : laneMin(r, size);
+          out[o] = anyNaN(r, size) ? std::numeric_limits<T>::quiet_NaN() : m;
+        }
+      }
     });
     return;
   }
-  parallelFor(outer * inner, std::max<int64_t>(1, 32768 / size), [&](int64_t j0, int64_t j1) {
-    for (int64_t j = j0; j < j1; j++) {
-      int64_t o = j / inner, i = j % inner;
-      out[j] = reduceRun<op>(x + o * size * inner + i, size, inner);
+  // Columns: a tile of up to 256 positions, rows streamed contiguously.
+  constexpr int64_t TW = 256;
+  const int64_t tiles = (inner + TW - 1) / TW;
+  parallelFor(outer * tiles, std::max<int64_t>(1, 32768 / (size * std::min(inner, TW))),
+              [&](int64_t t0, int64_t t1) {
+    T acc[TW];
+    double prod[TW];
+    for (int64_t t = t0; t < t1; t++) {
+      int64_t o = t / tiles, i0 = (t % tiles) * TW, w = std::min(TW, inner - i0);
+      const T* base = x + o * size * inner + i0;
+      if constexpr (op == Op::Prod) {
+        std::fill(prod, prod + w, 1.0);
+        for (int64_t s = 0; s < size; s++)
+          for (int64_t i = 0; i < w; i++) prod[i] *= base[s * inner + i];
+        for (int64_t i = 0; i < w; i++) out[o * inner + i0 + i] = static_cast<T>(prod[i]);
+      } else {
+        // A NaN, once taken, stays: comparisons with it are false (PyTorch propagates NaN).
+        for (int64_t i = 0; i < w; i++) acc[i] = base[i];
+        for (int64_t s = 0; s < size; s++) {
+          const T* r = base + s * inner;
+          for (int64_t i = 0; i < w; i++) {
+            if constexpr (op == Op::Max)
+              acc[i] = (r[i] > acc[i] || r[i] != r[i]) ? r[i] : acc[i];
+            else
+              acc[i] = (r[i] < acc[i] || r[i] != r[i]) ? r[i] : acc[i];
+          }
+        }
+        for (int64_t i = 0; i < w; i++) out[o * inner + i0 + i] = acc[i];
+      }
     }
   });
 }
@@ -128,6 +163,39 @@ void reduceT(const T* x, int64_t outer, int64_t size, int64_t inner, T* out) {
 // First index of the max (min); a NaN counts as the max (min), and the first NaN wins.
 template <bool isMax, class T>
 void argT(const T* x, int64_t outer, int64_t size, int64_t inner, int32_t* out) {
+  if (inner > 1) {
+    // Tiles of columns so that rows are read contiguously; per column: best value, its index,
+    // and whether a NaN (which wins at its first position) was seen.
+    constexpr int64_t TW = 256;
+    const int64_t tiles = (inner + TW - 1) / TW;
+    parallelFor(outer * tiles, std::max<int64_t>(1, 32768 / (size * std::min(inner, TW))),
+                [&](int64_t t0, int64_t t1) {
+      T best[TW];
+      int32_t idx[TW];
+      bool done[TW];
+      for (int64_t t = t0; t < t1; t++) {
+        int64_t o = t / tiles, i0 = (t % tiles) * TW, w = std::min(TW, inner - i0);
+        const T* base = x + o * size * inner + i0;
+        for (int64_t i = 0; i < w; i++) best[i] = base[i], idx[i] = 0, done[i] = base[i] != base[i];
+        for (int64_t s = 1; s < size; s++) {
+          const T* r = base + s * inner;
+          for (int64_t i = 0; i < w; i++) {
+            if (done[i]) continue;
+            T v = r[i];
+            if (v != v) {
+              idx[i] = static_cast<int32_t>(s);
+              done[i] = true;
+            } else if (isMax ? v > best[i] : v < best[i]) {
+              best[i] = v;
+              idx[i] = static_cast<int32_t>(s);
+            }
+          }
+        }
+        for (int64_t i = 0; i < w; i++) out[o * inner + i0 + i] = idx[i];
+      }
+    });
+    return;
+  }
   parallelFor(outer * inner, std::max<int64_t>(1, 32768 / size), [&](int64_t j0, int64_t j1) {
     for (int64_t j = j0; j < j1; j++) {
       int64_t o = j / inner, i = j % inner;

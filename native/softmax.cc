@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "accumulate.h"
 #include "kernels.h"
 #include "napi_args.h"
 #include "threadpool.h"
@@ -14,6 +15,10 @@
 
 namespace nabla {
 namespace {
+
+// Column tiles (inner > 1): positions handled together so that each row is read in runs of
+// kTile contiguous elements.
+constexpr int64_t kTile = 256;
 
 inline void expInPlace(float* p, int64_t n) {
   int64_t i = 0;
@@ -32,8 +37,8 @@ inline void expInPlace(double* p, int64_t n) {
 // One contiguous row: out = softmax(x) or log_softmax(x).
 template <class T>
 void rowForward(const T* x, T* out, int64_t n, bool logMode) {
-  T m = -std::numeric_limits<T>::infinity();
-  for (int64_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+  // A NaN anywhere makes the whole row NaN through x - m, whatever max it is skipped by.
+  const T m = laneMax(x, n);
   for (int64_t i = 0; i < n; i++) out[i] = x[i] - m;
   if (logMode) {
     // log_softmax = (x - m) - log(sum exp(x - m)); exp goes to a scratch row only when needed.
@@ -43,14 +48,13 @@ void rowForward(const T* x, T* out, int64_t n, bool logMode) {
       int64_t w = std::min<int64_t>(256, n - i0);
       std::memcpy(tmp, out + i0, sizeof(T) * w);
       expInPlace(tmp, w);
-      for (int64_t i = 0; i < w; i++) s += tmp[i];
+      s += laneSum<T>(w, [&](int64_t i) { return tmp[i]; });
     }
     T ls = static_cast<T>(std::log(s));
     for (int64_t i = 0; i < n; i++) out[i] -= ls;
   } else {
     expInPlace(out, n);
-    double s = 0;
-    for (int64_t i = 0; i < n; i++) s += out[i];
+    double s = laneSum<T>(n, [&](int64_t i) { return out[i]; });
     T inv = static_cast<T>(1.0 / s);
     for (int64_t i = 0; i < n; i++) out[i] *= inv;
   }
@@ -59,8 +63,8 @@ void rowForward(const T* x, T* out, int64_t n, bool logMode) {
 // Columns: [size, inner] slab of one outer index, processed in tiles of inner positions.
 template <class T>
 void colForward(const T* x, T* out, int64_t size, int64_t inner, int64_t i0, int64_t w, bool logMode) {
-  T m[64];
-  double s[64];
+  T m[kTile];
+  double s[kTile];
   std::fill(m, m + w, -std::numeric_limits<T>::infinity());
   std::fill(s, s + w, 0.0);
   for (int64_t k = 0; k < size; k++)
@@ -72,7 +76,7 @@ void colForward(const T* x, T* out, int64_t size, int64_t inner, int64_t i0, int
     T* o = out + k * inner + i0;
     for (int64_t i = 0; i < w; i++) o[i] = x[k * inner + i0 + i] - m[i];
     if (logMode) {
-      T tmp[64];
+      T tmp[kTile];
       std::memcpy(tmp, o, sizeof(T) * w);
       expInPlace(tmp, w);
       for (int64_t i = 0; i < w; i++) s[i] += tmp[i];
@@ -81,7 +85,7 @@ void colForward(const T* x, T* out, int64_t size, int64_t inner, int64_t i0, int
       for (int64_t i = 0; i < w; i++) s[i] += o[i];
     }
   }
-  T f[64];
+  T f[kTile];
   for (int64_t i = 0; i < w; i++) f[i] = static_cast<T>(logMode ? std::log(s[i]) : 1.0 / s[i]);
   for (int64_t k = 0; k < size; k++) {
     T* o = out + k * inner + i0;
@@ -101,13 +105,13 @@ void forward(const T* x, T* out, int64_t outer, int64_t size, int64_t inner, boo
     });
     return;
   }
-  const int64_t tiles = (inner + 63) / 64;
-  parallelFor(outer * tiles, std::max<int64_t>(1, 16384 / (size * std::min<int64_t>(64, inner))),
+  const int64_t tiles = (inner + kTile - 1) / kTile;
+  parallelFor(outer * tiles, std::max<int64_t>(1, 16384 / (size * std::min<int64_t>(kTile, inner))),
               [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; t++) {
-      int64_t o = t / tiles, i0 = (t % tiles) * 64;
+      int64_t o = t / tiles, i0 = (t % tiles) * kTile;
       colForward(x + o * size * inner, out + o * size * inner, size, inner, i0,
-                 std::min<int64_t>(64, inner - i0), logMode);
+                 std::min<int64_t>(kTile, inner - i0), logMode);
     }
   });
 }
@@ -115,24 +119,63 @@ void forward(const T* x, T* out, int64_t outer, int64_t size, int64_t inner, boo
 // softmax:     gradIn = y * (g - sum(g * y))
 // log_softmax: gradIn = g - exp(y) * sum(g)
 template <class T>
+void rowBackward(const T* y, const T* g, T* gi, int64_t n, bool logMode) {
+  if (logMode) {
+    const T s = static_cast<T>(laneSum<T>(n, [&](int64_t i) { return g[i]; }));
+    std::memcpy(gi, y, sizeof(T) * n);
+    expInPlace(gi, n);
+    for (int64_t i = 0; i < n; i++) gi[i] = g[i] - gi[i] * s;
+  } else {
+    const T s = static_cast<T>(laneSum<T>(n, [&](int64_t i) { return g[i] * y[i]; }));
+    for (int64_t i = 0; i < n; i++) gi[i] = y[i] * (g[i] - s);
+  }
+}
+
+// Columns of one [size, inner] slab, a tile of w positions at a time (rows read contiguously).
+template <class T>
+void colBackward(const T* y, const T* g, T* gi, int64_t size, int64_t inner, int64_t i0, int64_t w,
+                 bool logMode) {
+  double s[kTile] = {0};
+  for (int64_t k = 0; k < size; k++) {
+    const T* gr = g + k * inner + i0;
+    const T* yr = y + k * inner + i0;
+    if (logMode)
+      for (int64_t i = 0; i < w; i++) s[i] += gr[i];
+    else
+      for (int64_t i = 0; i < w; i++) s[i] += double(gr[i]) * yr[i];
+  }
+  T ts[kTile];
+  for (int64_t i = 0; i < w; i++) ts[i] = static_cast<T>(s[i]);
+  for (int64_t k = 0; k < size; k++) {
+    const T* gr = g + k * inner + i0;
+    const T* yr = y + k * inner + i0;
+    T* o = gi + k * inner + i0;
+    if (logMode) {
+      std::memcpy(o, yr, sizeof(T) * w);
+      expInPlace(o, w);
+      for (int64_t i = 0; i < w; i++) o[i] = gr[i] - o[i] * ts[i];
+    } else {
+      for (int64_t i = 0; i < w; i++) o[i] = yr[i] * (gr[i] - ts[i]);
+    }
+  }
+}
+
+template <class T>
 void backward(const T* y, const T* g, T* gi, int64_t outer, int64_t size, int64_t inner, bool logMode) {
   if (size == 0) return;
-  parallelFor(outer * inner, std::max<int64_t>(1, 16384 / size), [&](int64_t j0, int64_t j1) {
-    for (int64_t j = j0; j < j1; j++) {
-      int64_t o = j / inner, i = j % inner;
-      const int64_t base = o * size * inner + i;
-      double s = 0;
-      if (logMode)
-        for (int64_t k = 0; k < size; k++) s += g[base + k * inner];
-      else
-        for (int64_t k = 0; k < size; k++) s += double(g[base + k * inner]) * y[base + k * inner];
-      const T ts = static_cast<T>(s);
-      if (logMode)
-        for (int64_t k = 0; k < size; k++)
-          gi[base + k * inner] = g[base + k * inner] - std::exp(y[base + k * inner]) * ts;
-      else
-        for (int64_t k = 0; k < size; k++)
-          gi[base + k * inner] = y[base + k * inner] * (g[base + k * inner] - ts);
+  if (inner == 1) {
+    parallelFor(outer, std::max<int64_t>(1, 16384 / size), [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; o++) rowBackward(y + o * size, g + o * size, gi + o * size, size, logMode);
+    });
+    return;
+  }
+  const int64_t tiles = (inner + kTile - 1) / kTile;
+  parallelFor(outer * tiles, std::max<int64_t>(1, 16384 / (size * std::min<int64_t>(kTile, inner))),
+              [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      int64_t o = t / tiles, i0 = (t % tiles) * kTile;
+      colBackward(y + o * size * inner, g + o * size * inner, gi + o * size * inner, size, inner, i0,
+                  std::min<int64_t>(kTile, inner - i0), logMode);
     }
   });
 }
