@@ -6,7 +6,7 @@ import { xavierUniform_ } from "../nn/init.js";
 import { Linear } from "../nn/linear.js";
 import { Module } from "../nn/module.js";
 import { isUninitialized } from "../nn/parameter.js";
-import type { Loss, Optimizer, TrainableModel } from "./trainer.js";
+import type { Loss, Optimizer, TrainableModel } from "./types.js";
 
 /**
  * Mean cross-entropy over class-index targets (PyTorch's `nn.CrossEntropyLoss()`).

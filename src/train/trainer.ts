@@ -7,7 +7,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { getRngState } from "../tensor/random.js";
 import { device as toDevice, type Device } from "../tensor/storage.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { saveCheckpoint, type CheckpointModel, type CheckpointStateful } from "../io/checkpoint.js";
+import { saveCheckpoint, type CheckpointStateful } from "../io/checkpoint.js";
 import { saveStateDict } from "../io/state-dict.js";
 import {
   Accumulator,
@@ -21,27 +21,9 @@ import {
 import { Animator, type MetricsRow, writeMetricsCsv, writeMetricsJson } from "./plot.js";
 import { ProgressBar, type ProgressStream } from "./progress.js";
 import { defaultLoss, defaultOptimizer, xavierInit } from "./defaults.js";
+import type { Loss, Optimizer, TrainableModel, Updater } from "./types.js";
 
-/** An optimizer as the loop uses it, e.g. `optim.SGD`: `zeroGrad`, `step` and (for checkpoints) its state. */
-export interface Optimizer {
-  zeroGrad(...args: any[]): unknown;
-  step(...args: any[]): unknown;
-  paramGroups?: readonly { lr: number }[];
-  stateDict?(): unknown;
-  loadStateDict?(state: any): unknown;
-}
-
-/** An optimizer, or d2l's from-scratch updater `(batchSize) => void` that applies the summed gradients. */
-export type Updater = Optimizer | ((batchSize: number) => void);
-
-/** A loss: a function or a module (`nn.CrossEntropyLoss()`); per-example (reduction "none") or reduced. */
-export type Loss =
-  ((yHat: Tensor, y: Tensor) => Tensor) | { forward(yHat: Tensor, y: Tensor): Tensor };
-
-/** A model the loop can train: `forward`, train/eval modes, parameters and a state dict. */
-export interface TrainableModel extends Predictor, CheckpointModel {
-  parameters(): Iterable<Tensor>;
-}
+export type { Loss, Optimizer, TrainableModel, Updater } from "./types.js";
 
 /** One epoch's numbers, as written to metrics.csv/json: `{ epoch: 1, train_loss: 0.9, train_acc: 0.67, test_acc: 0.71, ... }`. */
 export interface EpochMetrics extends MetricsRow {
