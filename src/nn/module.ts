@@ -2,43 +2,27 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { cast } from "../ops/cast.js";
 import type { DType } from "../tensor/dtype.js";
 import { isFloating } from "../tensor/dtype.js";
-import { fmtShape } from "../tensor/shape.js";
 import { device as parseDevice, type Device } from "../tensor/storage.js";
 import { Tensor } from "../tensor/tensor.js";
+import {
+  type ForwardHook,
+  type ForwardPreHook,
+  type LoadStateDictResult,
+  type LoadTarget,
+  RemovableHandle,
+  type StateDict,
+  copyStateDict,
+} from "./module-state.js";
 import { isUninitialized, Parameter, setData } from "./parameter.js";
+
+export type {
+  ForwardHook,
+  ForwardPreHook,
+  LoadStateDictResult,
+  StateDict,
+} from "./module-state.js";
+export { RemovableHandle };
 import { addIndent, torchName } from "./repr.js";
-
-/** A state dict: PyTorch's dotted keys (`0.weight`, `features.3.bias`) to tensors. */
-export type StateDict = Record<string, Tensor>;
-
-/** What `loadStateDict` reports when `strict` is false. */
-export interface LoadStateDictResult {
-  missingKeys: string[];
-  unexpectedKeys: string[];
-}
-
-/** A hook run after `forward`: it may return a replacement output. */
-export type ForwardHook<M extends Module = Module> = (
-  module: M,
-  inputs: unknown[],
-  output: any,
-) => unknown;
-
-/** A hook run before `forward`: it may return replacement inputs (an array, or one value). */
-export type ForwardPreHook<M extends Module = Module> = (module: M, inputs: unknown[]) => unknown;
-
-/** Returned by `registerForwardHook`: `remove()` takes the hook away. */
-export class RemovableHandle {
-  #remove: (() => void) | null;
-  constructor(remove: () => void) {
-    this.#remove = remove;
-  }
-  /** Removes the hook (a second call does nothing). Example: `handle.remove()`. */
-  remove(): void {
-    this.#remove?.();
-    this.#remove = null;
-  }
-}
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
@@ -507,67 +491,17 @@ export class Module {
    * loaded shape. Example: `net.loadStateDict(saved)`.
    */
   loadStateDict(stateDict: StateDict, options: { strict?: boolean } = {}): LoadStateDictResult {
-    const strict = options.strict ?? true;
-    const expected = new Set<string>();
-    const missingKeys: string[] = [];
-    const mismatches: string[] = [];
-    const copies: [Tensor, Tensor][] = [];
+    const targets: LoadTarget[] = [];
     const visit = (m: Module, p: string) => {
-      const entries: [string, Tensor][] = [
-        ...m.ownParameters(),
-        ...m
-          .ownBuffers()
-          .filter(([, , persistent]) => persistent)
-          .map(([n, b]): [string, Tensor] => [n, b]),
-      ];
-      for (const [name, target] of entries) {
-        const key = p + name;
-        expected.add(key);
-        if (!hasOwn(stateDict, key)) {
-          missingKeys.push(key);
-          continue;
-        }
-        const value = stateDict[key];
-        if (!(value instanceof Tensor)) {
-          mismatches.push(
-            `While copying the parameter named "${key}", expected a Tensor, got ${typeof value}.`,
-          );
-          continue;
-        }
-        const sameShape =
-          value.ndim === target.ndim && value.shape.every((s, i) => s === target.shape[i]);
-        if (!sameShape && !isUninitialized(target)) {
-          mismatches.push(
-            `size mismatch for ${key}: copying a param with shape ${fmtShape(value.shape)} from checkpoint, the shape in current model is ${fmtShape(target.shape)}.`,
-          );
-          continue;
-        }
-        copies.push([target, value]);
-      }
+      for (const [name, t] of m.ownParameters()) targets.push({ key: p + name, tensor: t });
+      for (const [name, t, persistent] of m.ownBuffers())
+        if (persistent) targets.push({ key: p + name, tensor: t });
       for (const [name, child] of m.ownModules()) visit(child, `${p}${name}.`);
     };
     visit(this, "");
-    const unexpectedKeys = Object.keys(stateDict).filter((k) => !expected.has(k));
-    const errors: string[] = [];
-    if (strict && missingKeys.length > 0)
-      errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}.`);
-    if (strict && unexpectedKeys.length > 0)
-      errors.push(
-        `Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.`,
-      );
-    errors.push(...mismatches);
-    if (errors.length > 0)
-      throw new Error(
-        `loadStateDict: Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join("\n\t")}`,
-      );
-    noGrad(() => {
-      for (const [target, value] of copies) {
-        if (isUninitialized(target)) target.materialize(value.shape, target.dtypeToBe);
-        target.copy_(value);
-      }
-    });
+    const result = copyStateDict(this.constructor.name, targets, stateDict, options.strict ?? true);
     for (const m of this.modules()) m.afterLoadStateDict();
-    return { missingKeys, unexpectedKeys };
+    return result;
   }
 
   /** Called on every module after `loadStateDict` wrote its values (lazy layers fix their sizes). */

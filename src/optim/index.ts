@@ -6,4 +6,4 @@ export * from "./adam.js";
 export * from "./optimizer.js";
 export * from "./rmsprop.js";
 export * from "./sgd.js";
-export * as lrScheduler from "./lr-scheduler.js";
+export * as lrScheduler from "./schedulers.js";
