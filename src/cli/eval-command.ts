@@ -1,7 +1,7 @@
 // `nabla eval <checkpoint>`: test accuracy of a trained model.
 import { evaluateAccuracy } from "../train/metrics.js";
 import { makeTestLoader, parseDataset } from "./data.js";
-import { modelFromCheckpoint } from "./train-command.js";
+import { modelFromCheckpoint, plural } from "./train-command.js";
 
 /** Options of `nabla eval`, e.g. `{ batchSize: 256, limit: 1000 }`. */
 export interface EvalCliOptions {
@@ -29,7 +29,7 @@ export async function runEval(
   });
   const acc = await evaluateAccuracy(net, test);
   log(
-    `test acc ${acc.toFixed(3)} (${config.model} after ${epoch} epochs, ${test.dataset.length} test examples of ${choice.name})`,
+    `test acc ${acc.toFixed(3)} (${config.model} after ${plural(epoch, "epoch")}, ${test.dataset.length} test examples of ${choice.name})`,
   );
   return acc;
 }

@@ -49,6 +49,11 @@ export interface TrainCliOptions {
   plot?: boolean;
 }
 
+/** `plural(1, "epoch") === "1 epoch"`, `plural(2, "epoch") === "2 epochs"`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 /** `runs/<model>-YYYYMMDD-HHMMSS`, the default output directory. */
 export function defaultOutDir(model: string, now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
@@ -175,10 +180,12 @@ export async function runTrain(
   const counts = `${loaders.train.dataset.length} train / ${loaders.test.dataset.length} test`;
   const [, h, w] = loaders.imageShape;
   log(
-    `${resume ? `resuming ${options.resume} at epoch ${startEpoch + 1}: ` : ""}training ${config.model} on ${config.dataset} (${counts}, ${h}x${w}) for ${config.epochs} epochs, batch ${config.batchSize}, ${config.optimizer} lr ${config.lr}, seed ${config.seed} -> ${outDir}`,
+    `${resume ? `resuming ${options.resume} at epoch ${startEpoch + 1}: ` : ""}training ${config.model} on ${config.dataset} (${counts}, ${h}x${w}) for ${plural(config.epochs, "epoch")}, batch ${config.batchSize}, ${config.optimizer} lr ${config.lr}, seed ${config.seed} -> ${outDir}`,
   );
   if (startEpoch >= config.epochs)
-    log(`nothing to do: the checkpoint has ${startEpoch} epochs (--epochs ${config.epochs})`);
+    log(
+      `nothing to do: the checkpoint has ${plural(startEpoch, "epoch")} (--epochs ${config.epochs})`,
+    );
   try {
     const result = await train(net, loaders.train, loaders.test, {
       numEpochs: config.epochs,

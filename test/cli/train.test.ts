@@ -253,7 +253,7 @@ test("nabla eval and nabla predict on the trained checkpoint", async () => {
   assert.ok(acc > 0.6, `acc ${acc}`);
   assert.match(
     lines[0]!,
-    /^test acc \d\.\d{3} \(softmax after 1 epochs, 500 test examples of fashion-mnist\)$/,
+    /^test acc \d\.\d{3} \(softmax after 1 epoch, 500 test examples of fashion-mnist\)$/,
   );
 
   // A test image (a trouser, label 1) written as an RGB PNG at 2x size.
