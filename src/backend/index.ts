@@ -1,10 +1,12 @@
 import type { Backend } from "./backend.js";
 import { jsBackend } from "./js/index.js";
+import { nativeBackend } from "./native/index.js";
 
 export type { Backend, BinaryOp, ReduceOp, UnaryGradOp, UnaryOp, View } from "./backend.js";
 export { jsBackend };
 
-let active: Backend = jsBackend;
+// The native addon when it was built (NABLA_BACKEND=js|native forces a choice), else the reference.
+let active: Backend = nativeBackend() ?? jsBackend;
 
 /** The backend that ops run on. Example: `nb.getBackend().name` is `"native"` or `"js"`. */
 export function getBackend(): Backend {
