@@ -33,18 +33,27 @@ template <class T>
 inline T powOf(T a, T b) {
   return std::pow(a, b);
 }
+// Integer pow as PyTorch: negative exponents give 0 except for bases +-1; wraps modulo 2^32
+// (unsigned arithmetic, so overflow is defined).
 template <>
 inline int32_t powOf<int32_t>(int32_t a, int32_t b) {
-  if (b < 0) return a == 1 ? 1 : a == -1 ? (b % 2 ? -1 : 1) : 0;  // integer pow as PyTorch
-  int64_t r = 1, base = a;
+  if (b < 0) return a == 1 ? 1 : a == -1 ? (b % 2 ? -1 : 1) : 0;
+  uint32_t r = 1, base = static_cast<uint32_t>(a);
   for (; b; b >>= 1, base *= base)
     if (b & 1) r *= base;
   return static_cast<int32_t>(r);
 }
 
+// int32 add/sub/mul wrap modulo 2^32 like PyTorch's (signed overflow is undefined in C++).
+inline int32_t wrap(uint32_t v) { return static_cast<int32_t>(v); }
+
 // maximum/minimum propagate NaN from either side, as PyTorch does.
 template <Op op, class T>
 inline T apply(T a, T b) {
+  if constexpr (std::is_same_v<T, int32_t> && (op == Op::Add || op == Op::Sub || op == Op::Mul)) {
+    uint32_t ua = static_cast<uint32_t>(a), ub = static_cast<uint32_t>(b);
+    return wrap(op == Op::Add ? ua + ub : op == Op::Sub ? ua - ub : ua * ub);
+  }
   if constexpr (op == Op::Add) return a + b;
   if constexpr (op == Op::Sub) return a - b;
   if constexpr (op == Op::Mul) return a * b;
