@@ -1,11 +1,10 @@
 // Applying a per-sample transform to every row of a batch, with randomness from one seed per
 // batch. The DataLoader runs this inline or inside a worker thread; since both draw from
 // `new Generator(seed)` row after row, a pipeline gives identical batches either way.
-import { allocArray } from "../tensor/dtype.js";
 import { Generator } from "../tensor/random.js";
 import { fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import type { Transform, TransformFn } from "./transform-utils.js";
+import { allocUninitialized, type Transform, type TransformFn } from "./transform-utils.js";
 
 /** The seed of batch `b` in an epoch whose base seed is `base` (a cheap, well-spread mix). */
 export function batchSeed(base: number, b: number): number {
@@ -45,7 +44,7 @@ export function applyPerSample(
       throw new TypeError(`DataLoader transform: sample ${k} did not produce a Tensor`);
     if (out === null) {
       rowSize = y.numel();
-      out = Tensor.fromArray(allocArray(y.dtype, n * rowSize), [n, ...y.shape]);
+      out = Tensor.fromArray(allocUninitialized(y.dtype, n * rowSize), [n, ...y.shape]);
     } else if (
       y.dtype !== out.dtype ||
       y.ndim !== out.ndim - 1 ||

@@ -2,9 +2,10 @@
 // are stacked along a new first dim (into one preallocated array, not through `stack`), numbers
 // become a tensor (integers int32, others float32), booleans a bool tensor, strings stay a list,
 // and arrays and objects are collated position by position.
-import { type DType, type TypedArray, allocArray, promoteTypes } from "../tensor/dtype.js";
+import { type DType, type TypedArray, promoteTypes } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { allocUninitialized } from "./transform-utils.js";
 
 /**
  * The batch type that `defaultCollate` makes from samples of type T.
@@ -40,7 +41,7 @@ export function stackSamples(tensors: readonly Tensor[], where = "sample"): Tens
     dtype = promoteTypes(dtype, t.dtype);
   });
   const size = first.numel();
-  const out = allocArray(dtype, tensors.length * size);
+  const out = allocUninitialized(dtype, tensors.length * size);
   tensors.forEach((t, i) => copyInto(t, out, i * size));
   return Tensor.fromArray(out, [tensors.length, ...first.shape]);
 }

@@ -1,12 +1,12 @@
 // torchvision's ColorJitter on float images [..., C, H, W] with C = 1 or 3 (a 2-D image is one
 // channel). Saturation and hue leave 1-channel images unchanged, exactly as torchvision does.
-import { allocArray } from "../tensor/dtype.js";
 import type { Generator } from "../tensor/random.js";
 import { fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { permutation } from "./dataset.js";
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from "./image-kernels.js";
 import {
+  allocUninitialized,
   checkFloat,
   denseData,
   pickGenerator,
@@ -99,7 +99,7 @@ export class ColorJitter implements Transform {
         `ColorJitter: expected 1 or 3 channels in [..., C, H, W], got ${fmtShape(x.shape)}`,
       );
     const { order, factors } = this.getParams(pickGenerator(this.options.generator, generator));
-    const data = allocArray(x.dtype, x.numel()) as Float32Array | Float64Array;
+    const data = allocUninitialized(x.dtype, x.numel()) as Float32Array | Float64Array;
     data.set(denseData(x));
     const images = planes / C;
     const HW = H * W;

@@ -7,6 +7,7 @@ import { type Generator, defaultGenerator } from "../tensor/random.js";
 import { fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { contiguous, select } from "../ops/shape.js";
+import { allocUninitialized } from "./transform-utils.js";
 
 /**
  * A map-style dataset: `length` samples, the i-th returned by `get(i)`.
@@ -107,9 +108,7 @@ export class TensorDataset implements BatchedDataset<Tensor[], Tensor[]> {
     return this.tensors.map((t) => {
       const rowSize = t.shape[0] === 0 ? 0 : t.numel() / t.shape[0];
       const data = t.storage.data;
-      const out = new (data.constructor as new (n: number) => typeof data)(
-        indices.length * rowSize,
-      );
+      const out = allocUninitialized(t.dtype, indices.length * rowSize) as typeof data;
       gatherRows(data, t.offset, rowSize, normalized(indices, this.length), out);
       return Tensor.fromArray(out, [indices.length, ...t.shape.slice(1)]);
     });

@@ -53,25 +53,28 @@ export function resizeBilinear(
   const ys = bilinearTable(h, outH, top);
   const xs = bilinearTable(w, outW, left);
   const { i0: x0, i1: x1, w1: wx } = xs;
-  // One horizontal pass per needed source row would be faster still, but the direct form is
-  // already memory bound at 224x224 and matches PyTorch's rounding order (lerp x then y).
+  // Separable: each window row is interpolated horizontally once (in float64), then output rows
+  // blend two of those. The arithmetic is PyTorch's, hy * (row y0) + ly * (row y1), so results
+  // are identical to the direct four-tap form at about half the work when upsampling.
+  const rows = new Float64Array(h * outW);
   for (let p = 0; p < planes; p++) {
     const base = srcOffset + p * H * W;
+    for (let y = 0; y < h; y++) {
+      const r = base + (top + y) * W;
+      const o = y * outW;
+      for (let ox = 0; ox < outW; ox++) {
+        const lx = wx[ox];
+        rows[o + ox] = (1 - lx) * src[r + x0[ox]] + lx * src[r + x1[ox]];
+      }
+    }
     const outBase = p * outH * outW;
     for (let oy = 0; oy < outH; oy++) {
-      const r0 = base + ys.i0[oy] * W;
-      const r1 = base + ys.i1[oy] * W;
+      const r0 = (ys.i0[oy] - top) * outW;
+      const r1 = (ys.i1[oy] - top) * outW;
       const ly = ys.w1[oy];
       const hy = 1 - ly;
       const o = outBase + oy * outW;
-      for (let ox = 0; ox < outW; ox++) {
-        const a = x0[ox];
-        const b = x1[ox];
-        const lx = wx[ox];
-        const hx = 1 - lx;
-        out[o + ox] =
-          hy * (hx * src[r0 + a] + lx * src[r0 + b]) + ly * (hx * src[r1 + a] + lx * src[r1 + b]);
-      }
+      for (let ox = 0; ox < outW; ox++) out[o + ox] = hy * rows[r0 + ox] + ly * rows[r1 + ox];
     }
   }
 }

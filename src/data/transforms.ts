@@ -5,18 +5,14 @@
 //
 // Every built-in transform can describe itself as JSON (`toSpec`) and be rebuilt from it
 // (`transformFromSpec`): that is how the DataLoader ships a pipeline to its worker threads.
-import { allocArray, isFloating } from "../tensor/dtype.js";
+import { isFloating } from "../tensor/dtype.js";
 import type { Generator } from "../tensor/random.js";
 import { fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { ColorJitter } from "./color-jitter.js";
+import { cropPad, flipPlanes, type PaddingMode, resizeBilinear } from "./image-kernels.js";
 import {
-  cropPad,
-  flipPlanes,
-  type PaddingMode,
-  resizeBilinear,
-} from "./image-kernels.js";
-import {
+  allocUninitialized,
   checkFloat,
   denseData,
   type ImageInput,
@@ -45,7 +41,7 @@ export function resizeBatch(x: Tensor, size: number | readonly number[]): Tensor
   if (H === 0 || W === 0)
     throw new Error(`resize: cannot resize an empty image ${fmtShape(x.shape)}`);
   if (outH === H && outW === W) return Tensor.fromArray(x.data(), x.shape.slice());
-  const out = allocArray(x.dtype, planes * outH * outW) as Float32Array | Float64Array;
+  const out = allocUninitialized(x.dtype, planes * outH * outW) as Float32Array | Float64Array;
   resizeBilinear(denseData(x), planes, H, W, 0, 0, H, W, outH, outW, out);
   return withHW(x, outH, outW, out);
 }
@@ -64,7 +60,7 @@ export function crop(
   mode: PaddingMode = "constant",
 ): Tensor {
   const [planes, H, W] = planesOf("crop", x);
-  const out = allocArray(x.dtype, planes * height * width);
+  const out = allocUninitialized(x.dtype, planes * height * width);
   cropPad(denseData(x), planes, H, W, top, left, height, width, out, fill, mode);
   return withHW(x, height, width, out);
 }
@@ -165,7 +161,7 @@ export class Normalize implements Transform {
         );
     }
     const src = denseData(x);
-    const out = allocArray(x.dtype, src.length);
+    const out = allocUninitialized(x.dtype, src.length);
     const HW = H * W;
     for (let p = 0; p < planes; p++) {
       const c = p % C;
@@ -366,7 +362,7 @@ export class RandomResizedCrop implements Transform {
       pickGenerator(this.options.generator, generator),
     );
     const [outH, outW] = this.size;
-    const out = allocArray(x.dtype, planes * outH * outW) as Float32Array | Float64Array;
+    const out = allocUninitialized(x.dtype, planes * outH * outW) as Float32Array | Float64Array;
     resizeBilinear(denseData(x), planes, H, W, top, left, h, w, outH, outW, out);
     return withHW(x, outH, outW, out);
   }
@@ -409,7 +405,7 @@ export class RandomVerticalFlip implements Transform {
 function flipIf(x: Tensor, flip: boolean, horizontal: boolean): Tensor {
   const [planes, H, W] = planesOf(horizontal ? "RandomHorizontalFlip" : "RandomVerticalFlip", x);
   if (!flip) return x;
-  const out = allocArray(x.dtype, x.numel());
+  const out = allocUninitialized(x.dtype, x.numel());
   flipPlanes(denseData(x), planes, H, W, horizontal, out);
   return Tensor.fromArray(out, x.shape.slice());
 }

@@ -17,7 +17,7 @@ import {
   loadMnist,
 } from "./embedded.js";
 import { type IdxDataset, loadIdxDataset, type Split } from "./idx.js";
-import { pair, type Transform, type TransformFn } from "./transform-utils.js";
+import { allocUninitialized, pair, type Transform, type TransformFn } from "./transform-utils.js";
 import { resizeBatch } from "./transforms.js";
 
 export { FASHION_MNIST_LABELS, getFashionMnistLabels };
@@ -38,6 +38,7 @@ export interface MnistOptions {
 
 /** [0, 255] -> [0, 1] as float32, the values of torchvision's ToTensor. */
 const UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 // Loaded splits, shared by every dataset object of the process (they are only read).
 const loaded = new Map<string, IdxDataset>();
@@ -128,19 +129,45 @@ export class MnistDataset implements BatchedDataset<[Tensor, number], [Tensor, T
 
   /** The images of `rows` as one [N, 1, H, W] tensor (batched) or one [1, H, W] image. */
   #images(rows: ArrayLike<number>, batched = false): [Tensor] {
-    const n = rows.length;
     const size = this.rows * this.cols;
-    const out = new Float32Array(n * size);
-    const src = this.images;
-    for (let k = 0; k < n; k++) {
-      const from = rows[k] * size;
-      const to = k * size;
-      for (let j = 0; j < size; j++) out[to + j] = UNIT[src[from + j]];
-    }
-    let x = Tensor.fromArray(out, [n, 1, this.rows, this.cols]);
+    const out = allocUninitialized("float32", rows.length * size) as Float32Array;
+    toUnitFloats(this.images, rows, size, out);
+    let x = Tensor.fromArray(out, [rows.length, 1, this.rows, this.cols]);
     if (this.resize) x = resizeBatch(x, this.resize);
     if (this.transform) x = applyPerSample(x, this.transform);
     return [batched ? x : new Tensor(x.storage, x.shape.slice(1))];
+  }
+}
+
+/** out[k * size + j] = images[rows[k] * size + j] / 255, reading four pixels per 32-bit load when aligned. */
+function toUnitFloats(
+  images: Uint8Array,
+  rows: ArrayLike<number>,
+  size: number,
+  out: Float32Array,
+): void {
+  const n = rows.length;
+  if (LITTLE_ENDIAN && images.byteOffset % 4 === 0 && size % 4 === 0) {
+    const words = new Uint32Array(images.buffer, images.byteOffset, images.byteLength >> 2);
+    for (let k = 0; k < n; k++) {
+      let from = (rows[k] * size) >> 2;
+      let to = k * size;
+      const end = to + size;
+      while (to < end) {
+        const w = words[from++];
+        out[to] = UNIT[w & 255];
+        out[to + 1] = UNIT[(w >>> 8) & 255];
+        out[to + 2] = UNIT[(w >>> 16) & 255];
+        out[to + 3] = UNIT[w >>> 24];
+        to += 4;
+      }
+    }
+    return;
+  }
+  for (let k = 0; k < n; k++) {
+    const from = rows[k] * size;
+    const to = k * size;
+    for (let j = 0; j < size; j++) out[to + j] = UNIT[images[from + j]];
   }
 }
 

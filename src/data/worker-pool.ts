@@ -31,6 +31,7 @@ export interface WorkerReply {
   shape?: number[];
   data?: TypedArray;
   error?: string;
+  stack?: string;
 }
 
 /** The data a worker starts with. */
@@ -38,6 +39,9 @@ export interface WorkerInit {
   port: MessagePort;
   signal: Int32Array;
   spec: TransformSpec;
+  /** The worker module to load, and tsx's API when running from TypeScript sources. */
+  url: string;
+  tsx: string | undefined;
 }
 
 interface Slot {
@@ -47,11 +51,33 @@ interface Slot {
   failure: Error | null;
 }
 
-// Under tsx the sources run as .ts; once built they are .js next to this file.
-const WORKER_URL = new URL(
-  import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js",
-  import.meta.url,
-);
+// Under tsx the sources run as .ts; once built they are .js next to this file. A .ts worker needs
+// tsx's loader registered inside the worker (Node 20 does not carry it over), hence a small
+// bootstrap script, which also reports a worker that fails to start (as reply id -1).
+const RUNNING_TS = import.meta.url.endsWith(".ts");
+const WORKER_URL = new URL(RUNNING_TS ? "./worker.ts" : "./worker.js", import.meta.url).href;
+const BOOTSTRAP = `
+const { workerData } = require("node:worker_threads");
+(async () => {
+  try {
+    if (workerData.tsx) (await import(workerData.tsx)).register();
+    await import(workerData.url);
+  } catch (e) {
+    workerData.port.postMessage({ id: -1, error: "could not start: " + ((e && e.stack) || e) });
+    Atomics.add(workerData.signal, 0, 1);
+    Atomics.notify(workerData.signal, 0);
+  }
+})();
+`;
+
+function tsxApi(): string | undefined {
+  if (!RUNNING_TS) return undefined;
+  try {
+    return import.meta.resolve("tsx/esm/api");
+  } catch {
+    return undefined;
+  }
+}
 
 const POLL_MS = 50;
 
@@ -84,8 +110,8 @@ export class WorkerPool {
     this.#slots = Array.from({ length: size }, () => {
       const { port1, port2 } = new MessageChannel();
       const signal = new Int32Array(new SharedArrayBuffer(4));
-      const init: WorkerInit = { port: port2, signal, spec };
-      const worker = new Worker(WORKER_URL, { workerData: init, transferList: [port2] });
+      const init: WorkerInit = { port: port2, signal, spec, url: WORKER_URL, tsx: tsxApi() };
+      const worker = new Worker(BOOTSTRAP, { eval: true, workerData: init, transferList: [port2] });
       const slot: Slot = { worker, port: port1, signal, failure: null };
       worker.on(
         "error",
@@ -140,13 +166,20 @@ export class WorkerPool {
   async waitAsync(ticket: { slot: number; id: number }): Promise<Tensor> {
     const s = this.#slots[ticket.slot];
     const start = Date.now();
-    for (;;) {
-      const seen = Atomics.load(s.signal, 0);
-      const reply = this.#take(s, ticket.id);
-      if (reply) return this.#unpack(reply, ticket.slot);
-      this.#checkAlive(s, ticket.slot, start);
-      const waited = waitAsync(s.signal, 0, seen, POLL_MS);
-      if (waited.async) await waited.value;
+    // A pending waitAsync does not keep Node's event loop alive (and the workers are unref'd):
+    // hold a timer while waiting, or a top-level `for await` would just end the process.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      for (;;) {
+        const seen = Atomics.load(s.signal, 0);
+        const reply = this.#take(s, ticket.id);
+        if (reply) return this.#unpack(reply, ticket.slot);
+        this.#checkAlive(s, ticket.slot, start);
+        const waited = waitAsync(s.signal, 0, seen, POLL_MS);
+        if (waited.async) await waited.value;
+      }
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 
@@ -168,7 +201,7 @@ export class WorkerPool {
       const m = receiveMessageOnPort(s.port);
       if (m === undefined) return null;
       const reply = m.message as WorkerReply;
-      if (reply.id === id) return reply;
+      if (reply.id === id || reply.id === -1) return reply;
       if (reply.id > id)
         throw new Error(`DataLoader: worker reply ${reply.id} arrived before ${id}`);
     }
@@ -181,7 +214,11 @@ export class WorkerPool {
   }
 
   #unpack(reply: WorkerReply, slot: number): Tensor {
-    if (reply.error !== undefined) throw new Error(`DataLoader worker ${slot}: ${reply.error}`);
+    if (reply.error !== undefined) {
+      const error = new Error(`DataLoader worker ${slot}: ${reply.error}`);
+      if (reply.stack) error.stack = `${error.message}\n  in the worker: ${reply.stack}`;
+      throw error;
+    }
     return Tensor.fromArray(reply.data!, reply.shape!);
   }
 }

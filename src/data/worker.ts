@@ -21,7 +21,7 @@ port.on("message", (task: WorkerTask) => {
     transfer = [data.buffer as ArrayBuffer];
   } catch (e) {
     const err = e as Error;
-    reply = { id: task.id, error: err?.stack ?? String(e) };
+    reply = { id: task.id, error: err?.message ?? String(e), stack: err?.stack };
   }
   port.postMessage(reply, transfer);
   Atomics.add(signal, 0, 1);
