@@ -4,6 +4,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { zeros } from "../tensor/creation.js";
 import type { DType } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
+import { Sequential } from "../nn/containers.js";
 import type { Module } from "../nn/module.js";
 
 /** One layer of a `summary`. */
@@ -29,7 +30,7 @@ export interface Summary {
 
 /** Options of `summary`. */
 export interface SummaryOptions {
-  /** How deep to walk into containers (1, the default: the model's direct children). */
+  /** How deep to walk into Sequential containers (1, the default: the model's direct children). */
   depth?: number;
   /** Where the table goes: `console.log` by default; `false` prints nothing. */
   print?: false | ((line: string) => void);
@@ -39,13 +40,14 @@ export interface SummaryOptions {
 const countParams = (m: Module, trainableOnly = false) =>
   m.parameters().reduce((n, p) => n + (trainableOnly && !p.requiresGrad ? 0 : p.numel()), 0);
 
-// The modules reported at `depth`: children, expanded while they have children of their own.
+// The modules reported at `depth`: children, with Sequential containers expanded (only their
+// forward is known to call each child once, in order; a custom block is reported whole).
 function layersAt(model: Module, depth: number): [string, Module][] {
   const out: [string, Module][] = [];
   const visit = (m: Module, prefix: string, level: number) => {
     for (const [name, child] of m.ownModules()) {
       const full = prefix === "" ? name : `${prefix}.${name}`;
-      if (level < depth && child.ownModules().length > 0) visit(child, full, level + 1);
+      if (level < depth && child instanceof Sequential) visit(child, full, level + 1);
       else out.push([full, child]);
     }
   };
