@@ -274,6 +274,13 @@ void scaleC(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
 #ifndef NABLA_GEMM_DOT_MAX
 #define NABLA_GEMM_DOT_MAX 8
 #endif
+#ifndef NABLA_GEMM_ROWS_MAX
+#define NABLA_GEMM_ROWS_MAX 8
+#endif
+inline bool useRows(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
+  return !transA && !transB && M <= NABLA_GEMM_ROWS_MAX;
+}
+
 inline bool useDot(bool transA, bool transB, int64_t M, int64_t N, int64_t K) {
   return !transA && transB &&
          (std::min(M, N) <= NABLA_GEMM_DOT_MAX || (std::max(M, N) <= 32 && K >= 512));
@@ -291,6 +298,10 @@ void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alp
   }
   if (useDot(transA, transB, M, N, K)) {
     gemmDotNT(M, 0, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  if (useRows(transA, transB, M, N, K)) {
+    gemmSmallMNN(M, 0, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   // Balance the K blocks (e.g. K=300 -> 2x150, not 256+44) so no pass runs a short k loop.
@@ -336,6 +347,14 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, co
   // Below ~1 MFLOP (a few microseconds) waking the pool costs more than it saves.
   if (threads == 1 || inParallelRegion() || flops < 1.5e6) {
     gemmSerial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  if (K > 0 && alpha != T(0) && useRows(transA, transB, M, N, K)) {
+    // Few rows: split the columns on 32-column boundaries.
+    const int64_t strips = (N + 31) / 32;
+    parallelFor(strips, 2, [&](int64_t s0, int64_t s1) {
+      gemmSmallMNN(M, s0 * 32, std::min(N, s1 * 32), K, alpha, A, lda, B, ldb, beta, C, ldc);
+    });
     return;
   }
   if (K > 0 && alpha != T(0) && useDot(transA, transB, M, N, K)) {

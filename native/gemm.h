@@ -30,4 +30,10 @@ template <class T>
 void gemmDotNT(int64_t M, int64_t j0, int64_t j1, int64_t K, T alpha, const T* A, int64_t lda,
                const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
 
+// Unpacked kernel for NN products with few rows (M small): C[i, j0..j1) for all M rows, reading
+// B's rows in place, 6 rows of C in registers at a time.
+template <class T>
+void gemmSmallMNN(int64_t M, int64_t j0, int64_t j1, int64_t K, T alpha, const T* A, int64_t lda,
+                  const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+
 }  // namespace nabla

@@ -1,6 +1,7 @@
-// Dot-product GEMM for NT products (see gemm.h): blocks of RI rows of A times RJ rows of B, each
+// Unpacked GEMM kernels (see gemm.h). Dot-product kernel for NT products: blocks of RI rows of A times RJ rows of B, each
 // pair accumulated in one vector register along k, reduced horizontally at the end. No packing,
-// so tiny M or N costs nothing extra; A's RI rows stay in L1 while B's rows stream past.
+// so tiny M or N costs nothing extra; A's RI rows stay in L1 while B's rows stream past. And a
+// row kernel for NN products with few rows of C, reading B's rows in place.
 #include <algorithm>
 
 #include "gemm.h"
@@ -62,6 +63,76 @@ void gemmDotNT(int64_t M, int64_t j0, int64_t j1, int64_t K, T alpha, const T* A
     for (; j < j1; j++) dotBlock<T, 1, 1>(K, a, lda, B + j * ldb, ldb, C + i * ldc + j, ldc, alpha, beta);
   }
 }
+
+namespace {
+
+// R rows of C, columns [j, j + NV*W): acc += A[i, k] * B[k, j..] over k, read straight from the
+// unpacked operands (B's rows are contiguous in NN).
+template <class T, int R>
+inline void rowsStrip(int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc,
+                      T alpha, T beta) {
+  using S = Simd<T>;
+  constexpr int W = S::W, NV = 2;
+  typename S::V acc[R][NV];
+  for (int i = 0; i < R; i++)
+    for (int v = 0; v < NV; v++) acc[i][v] = S::zero();
+  for (int64_t k = 0; k < K; k++) {
+    typename S::V b[NV];
+    for (int v = 0; v < NV; v++) b[v] = S::load(B + k * ldb + v * W);
+    for (int i = 0; i < R; i++) {
+      typename S::V a = S::set1(A[i * lda + k]);
+      for (int v = 0; v < NV; v++) acc[i][v] = S::fma(a, b[v], acc[i][v]);
+    }
+  }
+  const typename S::V va = S::set1(alpha), vb = S::set1(beta);
+  for (int i = 0; i < R; i++)
+    for (int v = 0; v < NV; v++) {
+      T* c = C + i * ldc + v * W;
+      S::store(c, beta == T(0) ? S::mul(va, acc[i][v]) : S::fma(vb, S::load(c), S::mul(va, acc[i][v])));
+    }
+}
+
+template <class T, int R>
+void rowsNN(int64_t j0, int64_t j1, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
+            int64_t ldb, T beta, T* C, int64_t ldc) {
+  constexpr int NR = 2 * Simd<T>::W;
+  int64_t j = j0;
+  for (; j + NR <= j1; j += NR) rowsStrip<T, R>(K, A, lda, B + j, ldb, C + j, ldc, alpha, beta);
+  // Ragged columns: plain dot products down B's columns.
+  for (int i = 0; i < R; i++)
+    for (int64_t jj = j; jj < j1; jj++) {
+      T s = 0;
+      for (int64_t k = 0; k < K; k++) s += A[i * lda + k] * B[k * ldb + jj];
+      T* c = C + i * ldc + jj;
+      *c = beta == T(0) ? alpha * s : alpha * s + beta * *c;
+    }
+}
+
+}  // namespace
+
+template <class T>
+void gemmSmallMNN(int64_t M, int64_t j0, int64_t j1, int64_t K, T alpha, const T* A, int64_t lda,
+                  const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  // Groups of 6 rows: 12 accumulators + 2 B vectors + 1 broadcast fit AVX2's 16 registers too.
+  int64_t i = 0;
+  for (; i + 6 <= M; i += 6)
+    rowsNN<T, 6>(j0, j1, K, alpha, A + i * lda, lda, B, ldb, beta, C + i * ldc, ldc);
+  const T* a = A + i * lda;
+  T* c = C + i * ldc;
+  switch (M - i) {
+    case 5: rowsNN<T, 5>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 4: rowsNN<T, 4>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 3: rowsNN<T, 3>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 2: rowsNN<T, 2>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 1: rowsNN<T, 1>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    default: break;
+  }
+}
+
+template void gemmSmallMNN<float>(int64_t, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                  const float*, int64_t, float, float*, int64_t);
+template void gemmSmallMNN<double>(int64_t, int64_t, int64_t, int64_t, double, const double*,
+                                   int64_t, const double*, int64_t, double, double*, int64_t);
 
 template void gemmDotNT<float>(int64_t, int64_t, int64_t, int64_t, float, const float*, int64_t,
                                const float*, int64_t, float, float*, int64_t);
