@@ -21,7 +21,7 @@ import {
   SequentialSampler,
 } from "./sampler.js";
 import type { Transform, TransformFn } from "./transform-utils.js";
-import { WorkerPool } from "./worker-pool.js";
+import { type Ticket, WorkerPool } from "./worker-pool.js";
 
 /** Options of `DataLoader`. Example: `{ batchSize: 256, shuffle: true, generator: new nb.Generator(0) }`. */
 export interface DataLoaderOptions<T, B> {
@@ -49,7 +49,6 @@ export interface DataLoaderOptions<T, B> {
   timeout?: number;
 }
 
-type Ticket = { slot: number; id: number };
 /** A batch being produced: ready, or waiting for a worker to transform its input. */
 interface Pending {
   batch: unknown;
@@ -174,32 +173,31 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     );
     return this.#pool;
   }
+}
 
-  /** Batch `indices`, fully built on this thread. */
-  collect(indices: readonly number[], seed: number): B {
-    const { dataset, transform, collateFn } = this;
-    if (collateFn === undefined && hasGetBatch(dataset)) {
-      const batch = dataset.getBatch(indices);
-      if (transform === undefined) return batch as B;
-      return withInput(batch, applyPerSample(inputOf(batch, "batch"), transform, seed)) as B;
-    }
-    let samples = indices.map((i) => dataset.get(i));
-    if (transform !== undefined) {
-      // The same draws as applyPerSample over the collated inputs: one generator, row by row.
-      const gen = new Generator(seed);
-      samples = samples.map(
-        (s) => withInput(s, runTransform(transform, inputOf(s, "sample"), gen)) as T,
-      );
-    }
-    return collateFn ? collateFn(samples) : (defaultCollate(samples) as B);
+/** Batch `indices`, fully built on this thread. */
+function collect<T, B>(loader: DataLoader<T, B>, indices: readonly number[], seed: number): B {
+  const { dataset, transform, collateFn } = loader;
+  if (collateFn === undefined && hasGetBatch(dataset)) {
+    const batch = dataset.getBatch(indices);
+    if (transform === undefined) return batch as B;
+    return withInput(batch, applyPerSample(inputOf(batch, "batch"), transform, seed)) as B;
   }
+  let samples = indices.map((i) => dataset.get(i));
+  if (transform !== undefined) {
+    // The same draws as applyPerSample over the collated inputs: one generator, row by row.
+    const gen = new Generator(seed);
+    samples = samples.map(
+      (s) => withInput(s, runTransform(transform, inputOf(s, "sample"), gen)) as T,
+    );
+  }
+  return collateFn ? collateFn(samples) : (defaultCollate(samples) as B);
+}
 
-  /** Batch `indices` with its input not yet transformed, for a worker. */
-  gather(indices: readonly number[]): unknown {
-    const { dataset } = this;
-    if (hasGetBatch(dataset)) return dataset.getBatch(indices);
-    return defaultCollate(indices.map((i) => dataset.get(i)));
-  }
+/** Batch `indices` with its input not yet transformed, for a worker. */
+function gather<T>(dataset: Dataset<T>, indices: readonly number[]): unknown {
+  if (hasGetBatch(dataset)) return dataset.getBatch(indices);
+  return defaultCollate(indices.map((i) => dataset.get(i)));
 }
 
 function runTransform(
@@ -259,9 +257,9 @@ class Epoch<T, B> {
     const seed = batchSeed(this.#baseSeed, b);
     const pool = this.#pool;
     if (pool === null) {
-      this.#queue.push({ batch: this.#loader.collect(next.value, seed), ticket: null });
+      this.#queue.push({ batch: collect(this.#loader, next.value, seed), ticket: null });
     } else {
-      const batch = this.#loader.gather(next.value);
+      const batch = gather(this.#loader.dataset, next.value);
       const input = inputOf(batch, "batch");
       if (!(input instanceof Tensor))
         throw new TypeError(
@@ -328,6 +326,7 @@ class Epoch<T, B> {
   abandon(): void {
     if (this.#prefetch.timer !== null) clearImmediate(this.#prefetch.timer);
     this.#prefetch.timer = null;
+    for (const pending of this.#queue) if (pending.ticket) this.#pool?.discard(pending.ticket);
     this.#queue.length = 0;
     this.#exhausted = true;
   }

@@ -49,7 +49,14 @@ interface Slot {
   port: MessagePort;
   signal: Int32Array;
   failure: Error | null;
+  /** Replies received for other tasks than the one being waited for. */
+  stash: Map<number, WorkerReply>;
+  /** Tasks whose replies are to be dropped. */
+  discarded: Set<number>;
 }
+
+/** Which worker runs a task, and the task's id. */
+export type Ticket = { slot: number; id: number };
 
 // Under tsx the sources run as .ts; once built they are .js next to this file. A .ts worker needs
 // tsx's loader registered inside the worker (Node 20 does not carry it over), hence a small
@@ -112,7 +119,14 @@ export class WorkerPool {
       const signal = new Int32Array(new SharedArrayBuffer(4));
       const init: WorkerInit = { port: port2, signal, spec, url: WORKER_URL, tsx: tsxApi() };
       const worker = new Worker(BOOTSTRAP, { eval: true, workerData: init, transferList: [port2] });
-      const slot: Slot = { worker, port: port1, signal, failure: null };
+      const slot: Slot = {
+        worker,
+        port: port1,
+        signal,
+        failure: null,
+        stash: new Map(),
+        discarded: new Set(),
+      };
       worker.on(
         "error",
         (e: unknown) => (slot.failure = e instanceof Error ? e : new Error(String(e))),
@@ -129,12 +143,7 @@ export class WorkerPool {
   }
 
   /** Sends a batch input to the worker that serves batch number `b`; returns the task's ticket. */
-  submit(
-    b: number,
-    input: Tensor,
-    seed: number,
-    transferable: boolean,
-  ): { slot: number; id: number } {
+  submit(b: number, input: Tensor, seed: number, transferable: boolean): Ticket {
     if (this.#closed) throw new Error("DataLoader: the worker pool was closed");
     const id = this.#nextId++;
     const slot = b % this.size;
@@ -150,7 +159,7 @@ export class WorkerPool {
   }
 
   /** Blocks until the ticket's result arrives. */
-  waitSync(ticket: { slot: number; id: number }): Tensor {
+  waitSync(ticket: Ticket): Tensor {
     const s = this.#slots[ticket.slot];
     const start = Date.now();
     for (;;) {
@@ -163,7 +172,7 @@ export class WorkerPool {
   }
 
   /** Resolves when the ticket's result arrives, without blocking the event loop. */
-  async waitAsync(ticket: { slot: number; id: number }): Promise<Tensor> {
+  async waitAsync(ticket: Ticket): Promise<Tensor> {
     const s = this.#slots[ticket.slot];
     const start = Date.now();
     // A pending waitAsync does not keep Node's event loop alive (and the workers are unref'd):
@@ -195,15 +204,33 @@ export class WorkerPool {
     );
   }
 
-  // Replies for tasks of an abandoned epoch (a `break` out of the loop) are older: skip them.
+  /**
+   * Forgets a task whose result nobody will read (an epoch left early with `break`): its reply is
+   * dropped when it arrives. Example: `pool.discard(ticket)`.
+   */
+  discard(ticket: Ticket): void {
+    const s = this.#slots[ticket.slot];
+    if (!s.stash.delete(ticket.id)) s.discarded.add(ticket.id);
+  }
+
+  // Replies arrive in each worker's task order, but two iterations of one loader may share the
+  // pool: a reply for another task is kept for its owner, one for a discarded task is dropped.
   #take(s: Slot, id: number): WorkerReply | null {
+    const kept = s.stash.get(id);
+    if (kept !== undefined) {
+      s.stash.delete(id);
+      return kept;
+    }
     for (;;) {
       const m = receiveMessageOnPort(s.port);
       if (m === undefined) return null;
       const reply = m.message as WorkerReply;
-      if (reply.id === id || reply.id === -1) return reply;
-      if (reply.id > id)
-        throw new Error(`DataLoader: worker reply ${reply.id} arrived before ${id}`);
+      if (reply.id === -1) {
+        s.failure = new Error(reply.error);
+        return reply;
+      }
+      if (reply.id === id) return reply;
+      if (!s.discarded.delete(reply.id)) s.stash.set(reply.id, reply);
     }
   }
 

@@ -222,6 +222,25 @@ test("DataLoader workers: identical batches to inline transforms, sync and async
   }
 });
 
+test("DataLoader workers: an epoch left early and two interleaved epochs still get their own batches", () => {
+  const opts = { batchSize: 8, transform: augment, generator: new nb.Generator(21) };
+  const inline = new DataLoader(ds, opts);
+  const workers = new DataLoader(ds, { ...opts, generator: new nb.Generator(21), numWorkers: 2 });
+  pools.push(workers);
+  // Epoch 1 is abandoned after one batch, with batches still in flight in the workers.
+  const [firstInline] = inline;
+  const [firstWorkers] = workers;
+  assertClose(firstWorkers[0], firstInline[0], { atol: 0 });
+  // Epochs 2 and 3 run interleaved.
+  const [i2, i3] = [inline[Symbol.iterator](), inline[Symbol.iterator]()];
+  const [w2, w3] = [workers[Symbol.iterator](), workers[Symbol.iterator]()];
+  for (let b = 0; b < workers.length; b++) {
+    assertClose(w3.next().value![0], i3.next().value![0], { atol: 0 });
+    assertClose(w2.next().value![0], i2.next().value![0], { atol: 0 });
+  }
+  assert.equal(w2.next().done, true);
+});
+
 test("DataLoader workers: a failing transform reports the worker's error; functions are refused", () => {
   const bad = new DataLoader(ds, {
     batchSize: 8,
