@@ -17,11 +17,13 @@ export type Collated<T> = T extends Tensor
     ? Tensor
     : T extends string
       ? string[]
-      : T extends readonly unknown[]
-        ? { -readonly [K in keyof T]: Collated<T[K]> }
-        : T extends object
-          ? { [K in keyof T]: Collated<T[K]> }
-          : T[];
+      : T extends ArrayBufferView
+        ? Tensor
+        : T extends readonly unknown[]
+          ? { -readonly [K in keyof T]: Collated<T[K]> }
+          : T extends object
+            ? { [K in keyof T]: Collated<T[K]> }
+            : T[];
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;

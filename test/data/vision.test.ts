@@ -115,7 +115,7 @@ test("loadDataFashionMnist: shuffled train and ordered test loaders with d2l's b
   const [X, y] = test_[Symbol.iterator]().next().value!;
   assert.deepEqual(X.shape, [256, 1, 32, 32]);
   assert.equal(y.dtype, "int32");
-  assert.deepEqual(nb.data.getFashionMnistLabels(Array.from(y.data()).slice(0, 2)), [
+  assert.deepEqual(nb.data.getFashionMnistLabels(Array.from(y.data(), Number).slice(0, 2)), [
     "t-shirt",
     "t-shirt",
   ]);
