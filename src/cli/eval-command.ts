@@ -8,6 +8,8 @@ export interface EvalCliOptions {
   dataset?: string;
   batchSize?: number;
   limit?: number;
+  /** The architecture of a plain state dict (one without `nabla train`'s run configuration). */
+  model?: string;
 }
 
 /**
@@ -19,7 +21,7 @@ export async function runEval(
   options: EvalCliOptions,
   log: (line: string) => void = (l) => console.log(l),
 ): Promise<number> {
-  const { net, config, epoch } = modelFromCheckpoint(path);
+  const { net, config, epoch } = modelFromCheckpoint(path, options.model);
   const choice = parseDataset(options.dataset ?? config.dataset);
   const test = makeTestLoader(choice, {
     batchSize: options.batchSize ?? 256,
@@ -29,7 +31,7 @@ export async function runEval(
   });
   const acc = await evaluateAccuracy(net, test);
   log(
-    `test acc ${acc.toFixed(3)} (${config.model} after ${plural(epoch, "epoch")}, ${test.dataset.length} test examples of ${choice.name})`,
+    `test acc ${acc.toFixed(3)} (${config.model}${epoch > 0 ? ` after ${plural(epoch, "epoch")}` : ""}, ${test.dataset.length} test examples of ${choice.name})`,
   );
   return acc;
 }

@@ -125,6 +125,10 @@ export function buildProgram(log: (line: string) => void = (l) => console.log(l)
     .argument("<image>", "a PNG image (converted to grayscale and resized to the model's input)")
     .option("--top <k>", "how many classes to print", positiveInt("--top"), 5)
     .option("--invert", "invert the image (for dark objects on a light background)", false)
+    .option(
+      "--model <name>",
+      "architecture of a plain state dict (e.g. model.safetensors, or one saved by PyTorch)",
+    )
     .action(async (checkpoint: string, image: string, options) => {
       await runPredict(checkpoint, image, options, log);
     });

@@ -12,6 +12,8 @@ import { modelFromCheckpoint } from "./train-command.js";
 export interface PredictCliOptions {
   top?: number;
   invert?: boolean;
+  /** The architecture of a plain state dict (one without `nabla train`'s run configuration). */
+  model?: string;
 }
 
 /** A grayscale image with values in [0, 1], row-major. */
@@ -85,7 +87,7 @@ export async function runPredict(
   options: PredictCliOptions,
   log: (line: string) => void = (l) => console.log(l),
 ): Promise<{ label: string; index: number; probability: number }[]> {
-  const { net, config } = modelFromCheckpoint(checkpoint);
+  const { net, config } = modelFromCheckpoint(checkpoint, options.model);
   const img = decodePngGray(readFileSync(imagePath), imagePath);
   if (options.invert) for (let i = 0; i < img.data.length; i++) img.data[i] = 1 - img.data[i]!;
   const side = config.resize ?? 28;

@@ -219,16 +219,32 @@ export async function runTrain(
 
 /**
  * Rebuild the model of a `nabla train` checkpoint and load its weights (strictly: a mismatch
- * lists every missing, unexpected and wrong-shaped tensor).
+ * lists every missing, unexpected and wrong-shaped tensor). A plain state dict (e.g. saved by
+ * PyTorch) has no run configuration: `model` names the architecture then, with its defaults.
  * @example const { net, config, epoch } = modelFromCheckpoint("runs/lenet/checkpoint.safetensors");
  */
-export function modelFromCheckpoint(path: string): {
+export function modelFromCheckpoint(
+  path: string,
+  model?: string,
+): {
   net: TrainableModel & { toString(): string };
   config: RunConfig;
   epoch: number;
 } {
   const data = readCheckpoint(path);
-  const config = runConfigOf(path, data.extra);
+  const hasRun = (data.extra as { run?: unknown } | undefined)?.run !== undefined;
+  let config: RunConfig;
+  if (hasRun) {
+    config = runConfigOf(path, data.extra);
+    if (model !== undefined && getModel(model).name !== config.model)
+      throw new Error(`--model: ${path} is a checkpoint of "${config.model}", not "${model}"`);
+  } else if (model !== undefined) {
+    config = resolveConfig(getModel(model), {});
+  } else {
+    throw new Error(
+      `${path} has no run configuration (not written by \`nabla train\`): name its architecture with --model <name>`,
+    );
+  }
   const net = buildModel(config);
   try {
     net.loadStateDict(data.model, { strict: true });

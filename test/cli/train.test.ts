@@ -278,6 +278,21 @@ test("nabla eval and nabla predict on the trained checkpoint", async () => {
     runPredict(path, path, {}, () => {}),
     /not a readable PNG image/,
   );
+
+  // model.safetensors is a plain state dict (as PyTorch would save it): --model names its architecture.
+  const plain = join(firstRun, "model.safetensors");
+  await assert.rejects(
+    runEval(plain, {}, () => {}),
+    /no run configuration .* --model <name>/,
+  );
+  const lines2: string[] = [];
+  const acc2 = await runEval(plain, { model: "softmax", limit: 500 }, (l) => lines2.push(l));
+  assert.equal(acc2, acc);
+  assert.match(lines2[0]!, /^test acc \d\.\d{3} \(softmax, 500 test examples of fashion-mnist\)$/);
+  await assert.rejects(
+    runEval(path, { model: "mlp" }, () => {}),
+    /checkpoint of "softmax", not "mlp"/,
+  );
 });
 
 test("nabla models, summary and --help", async () => {
