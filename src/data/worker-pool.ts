@@ -118,7 +118,14 @@ export class WorkerPool {
       const { port1, port2 } = new MessageChannel();
       const signal = new Int32Array(new SharedArrayBuffer(4));
       const init: WorkerInit = { port: port2, signal, spec, url: WORKER_URL, tsx: tsxApi() };
-      const worker = new Worker(BOOTSTRAP, { eval: true, workerData: init, transferList: [port2] });
+      // Transforms run on typed arrays, never on backend kernels: the js backend spares each
+      // worker from loading the native addon (and its thread pool).
+      const worker = new Worker(BOOTSTRAP, {
+        eval: true,
+        workerData: init,
+        transferList: [port2],
+        env: { ...process.env, NABLA_BACKEND: "js" },
+      });
       const slot: Slot = {
         worker,
         port: port1,
