@@ -1,6 +1,7 @@
 // Convolution layers: configuration and parameters; `forward` calls the functional op. Weights
 // follow PyTorch's layouts and default initialisation, so state dicts and reprs match.
 import { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
+import { padNd } from "../ops/image.js";
 import { empty } from "../tensor/creation.js";
 import type { DType } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
@@ -19,8 +20,13 @@ export interface ConvOptions {
   groups?: number;
   /** Whether to learn an additive bias (default true). */
   bias?: boolean;
+  /** How the border is padded: `'zeros'` (default), `'reflect'`, `'replicate'` or `'circular'`. */
+  paddingMode?: PaddingMode;
   dtype?: DType;
 }
+
+/** The padding modes of the convolution layers. */
+export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 
 /** Options of `nn.ConvTranspose2d`. */
 export interface ConvTransposeOptions extends Omit<ConvOptions, "padding"> {
@@ -60,6 +66,7 @@ export abstract class ConvNd extends Module {
   readonly outputPadding: number[];
   readonly groups: number;
   readonly transposed: boolean;
+  readonly paddingMode: PaddingMode;
 
   constructor(
     op: string,
@@ -96,6 +103,13 @@ export abstract class ConvNd extends Module {
     this.outputPadding = tuple(op, "outputPadding", options.outputPadding ?? 0, dims);
     this.groups = groups;
     this.transposed = transposed;
+    this.paddingMode = options.paddingMode ?? "zeros";
+    if (!["zeros", "reflect", "replicate", "circular"].includes(this.paddingMode))
+      throw new Error(
+        `${op}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got '${this.paddingMode}'`,
+      );
+    if (transposed && this.paddingMode !== "zeros")
+      throw new Error(`${op}: only 'zeros' padding mode is supported`);
     const dtype = options.dtype ?? "float32";
     this.weight = new Parameter(empty(this.weightShape(inChannels), { dtype }));
     this.bias = options.bias === false ? null : new Parameter(empty([outChannels], { dtype }));
@@ -120,6 +134,23 @@ export abstract class ConvNd extends Module {
     }
   }
 
+  /**
+   * For padding modes other than zeros, the input padded as F.pad does it (pairs from the last dim
+   * backwards) and the convolution then runs unpadded, as PyTorch's layers do.
+   */
+  protected padInput(input: Tensor): [Tensor, number[] | "same" | "valid"] {
+    if (this.paddingMode === "zeros" || this.padding === "valid") return [input, this.padding];
+    const pads: number[] = [];
+    for (let i = this.kernelSize.length - 1; i >= 0; i--) {
+      if (this.padding === "same") {
+        const total = this.dilation[i] * (this.kernelSize[i] - 1);
+        pads.push(Math.floor(total / 2), total - Math.floor(total / 2));
+      } else pads.push(this.padding[i], this.padding[i]);
+    }
+    const mode = this.paddingMode as Exclude<PaddingMode, "zeros">;
+    return [padNd(input, pads, mode), this.kernelSize.map(() => 0)];
+  }
+
   override extraRepr(): string {
     const allEq = (v: readonly number[], x: number) => v.every((e) => e === x);
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
@@ -129,6 +160,7 @@ export abstract class ConvNd extends Module {
     if (!allEq(this.outputPadding, 0)) s += `, output_padding=${pyTuple(this.outputPadding)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (this.bias === null) s += ", bias=False";
+    if (this.paddingMode !== "zeros") s += `, padding_mode=${this.paddingMode}`;
     return s;
   }
 }
@@ -146,9 +178,10 @@ export class Conv1d extends ConvNd {
     super("Conv1d", 1, inChannels, outChannels, kernelSize, options, false);
   }
   override forward(input: Tensor): Tensor {
-    return conv1d(input, this.weight, this.bias, {
+    const [x, padding] = this.padInput(input);
+    return conv1d(x, this.weight, this.bias, {
       stride: this.stride[0],
-      padding: typeof this.padding === "string" ? this.padding : this.padding[0],
+      padding: typeof padding === "string" ? padding : padding[0],
       dilation: this.dilation[0],
       groups: this.groups,
     });
@@ -169,9 +202,10 @@ export class Conv2d extends ConvNd {
     super("Conv2d", 2, inChannels, outChannels, kernelSize, options, false);
   }
   override forward(input: Tensor): Tensor {
-    return conv2d(input, this.weight, this.bias, {
+    const [x, padding] = this.padInput(input);
+    return conv2d(x, this.weight, this.bias, {
       stride: this.stride,
-      padding: this.padding,
+      padding,
       dilation: this.dilation,
       groups: this.groups,
     });

@@ -116,6 +116,17 @@ describe("LeNet with batch norm", () => {
     assert.equal(models.lenetBN().numParameters(), 44878);
   });
 
+  test("double() converts parameters and buffers; float64 forward in training and eval", () => {
+    const net = models.lenetBN().double();
+    const bn = net.at(1) as nn.BatchNorm2d;
+    assert.equal(bn.runningMean!.dtype, "float64");
+    assert.equal(bn.numBatchesTracked!.dtype, "int32");
+    const x = nb.randn([3, 1, 28, 28], { dtype: "float64" });
+    assert.equal(net.forward(x).dtype, "float64");
+    net.eval();
+    assert.equal(nb.noGrad(() => net.forward(x)).dtype, "float64");
+  });
+
   test("round trip after training-mode batches (running statistics included)", () => {
     nb.manualSeed(3);
     const net = models.lenetBN();

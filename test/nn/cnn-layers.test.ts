@@ -93,6 +93,23 @@ describe("conv layers", () => {
     assert.deepEqual(up.forward(nb.randn([1, 3, 5, 5])).shape, [1, 2, 10, 10]);
   });
 
+  test("paddingMode pads the input as F.pad does, then convolves unpadded", () => {
+    const conv = new nn.Conv2d(1, 2, 3, { padding: [1, 2], paddingMode: "reflect" });
+    assert.equal(
+      String(conv),
+      "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 2), padding_mode=reflect)",
+    );
+    const x = nb.randn([2, 1, 5, 6]);
+    const expected = F.conv2d(F.pad(x, [2, 2, 1, 1], "reflect"), conv.weight, conv.bias);
+    assertClose(conv.forward(x), expected, { atol: 1e-6 });
+    const same = new nn.Conv1d(1, 1, 4, { padding: "same", paddingMode: "circular", bias: false });
+    const v = nb.randn([1, 1, 7]);
+    assertClose(same.forward(v), F.conv1d(F.pad(v, [1, 2], "circular"), same.weight), {
+      atol: 1e-6,
+    });
+    assertThrowsWith(() => new nn.ConvTranspose2d(1, 1, 2, { paddingMode: "reflect" }), "zeros");
+  });
+
   test("LazyConv2d takes its input channels from the first forward and becomes a Conv2d", () => {
     const lazy = new nn.LazyConv2d(6, 5, { padding: 2 });
     assert.ok(lazy.hasUninitializedParams());
