@@ -248,9 +248,14 @@ export class LazyConv2d extends Conv2d {
     options: ConvOptions = {},
   ) {
     super(0, outChannels, kernelSize, { ...options, groups: 1 });
-    if ((options.groups ?? 1) !== 1) {
-      // groups must divide the unknown in_channels; keep it and check at materialisation.
-      (this as { groups: number }).groups = options.groups!;
+    const groups = options.groups ?? 1;
+    if (groups !== 1) {
+      if (!Number.isInteger(groups) || groups < 1 || outChannels % groups !== 0)
+        throw new Error(
+          `LazyConv2d: outChannels (${outChannels}) must be divisible by groups (${groups})`,
+        );
+      // groups must also divide the unknown in_channels: checked when they are known.
+      (this as { groups: number }).groups = groups;
     }
     const dtype = options.dtype ?? "float32";
     this.weight = new UninitializedParameter(true, dtype);
