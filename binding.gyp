@@ -19,6 +19,7 @@
         "native/pool.cc",
         "native/norm.cc",
         "native/unary.cc",
+        "native/activation.cc",
         "native/binary.cc",
         "native/copy.cc",
         "native/reduce.cc",

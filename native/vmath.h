@@ -163,6 +163,22 @@ inline vf erfc(vf a) {
   return erfcImpl(a, z2, e);
 }
 
+// erf: x * T(x^2) below 1 (no cancellation), 1 - erfc(|x|) with the sign above.
+inline vf erf(vf x) {
+  vf z2, e;
+  square2(x, z2, e);
+  vf t = splat(7.853861353153693E-5f);
+  t = t * z2 - 8.010193625184903E-4f;
+  t = t * z2 + 5.188327685732524E-3f;
+  t = t * z2 - 2.685381193529856E-2f;
+  t = t * z2 + 1.128358514861418E-1f;
+  t = t * z2 - 3.761262582423300E-1f;
+  t = t * z2 + 1.128379165726710E+0f;
+  vf ax = vabs(x);
+  vf big = copysign(1.0f - erfcImpl(ax, z2, e), x);
+  return ax < 1.0f ? x * t : big;
+}
+
 // Accuracy (float32, measured against double): ~3e-7 relative everywhere except
 // -2 < x < -1 where erfc = 1 - erf cancels (up to 1.1e-6).
 // gelu(x) = x * Phi(x) = 0.5 * x * erfc(-x / sqrt 2): erfc keeps relative accuracy in the

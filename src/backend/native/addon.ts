@@ -36,7 +36,21 @@ export type NativeUnaryOp =
   | "reciprocal"
   | "gelu"
   | "silu"
-  | "softplus";
+  | "softplus"
+  | "square"
+  | "floor"
+  | "ceil"
+  | "round"
+  | "erf"
+  | "leakyRelu"
+  | "elu"
+  | "clampMin"
+  | "clampMax"
+  | "powScalar";
+
+/** Activations with a fused backward kernel (`unaryBackward`). */
+export type NativeUnaryGradOp =
+  "tanh" | "sigmoid" | "relu" | "leakyRelu" | "elu" | "gelu" | "silu" | "softplus";
 
 /** Broadcasting binary ops of the native addon (int32 supports all but `div`). */
 export type NativeBinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
@@ -310,8 +324,28 @@ export interface NativeAddon {
     HW: number,
   ): void;
 
-  /** out[0..n) = op(x[xOff..xOff+n)). */
-  unary<T extends FloatArray>(op: NativeUnaryOp, x: T, xOff: number, out: T, n: number): void;
+  /**
+   * out[0..n) = op(x[xOff..xOff+n)). `p` is leakyRelu's slope, elu's alpha, the clamp bound,
+   * powScalar's exponent or softplus's beta (default 1 for softplus, 0 otherwise).
+   */
+  unary<T extends FloatArray>(
+    op: NativeUnaryOp,
+    x: T,
+    xOff: number,
+    out: T,
+    n: number,
+    p?: number,
+  ): void;
+  /** gradIn = f'(x, out) * gradOut over n elements (p as in `unary`). */
+  unaryBackward<T extends FloatArray>(
+    op: NativeUnaryGradOp,
+    x: T,
+    out: T,
+    gradOut: T,
+    gradIn: T,
+    n: number,
+    p?: number,
+  ): void;
   /** out (contiguous, `shape`) = op(a, b), a/b read through element strides (0 = broadcast). */
   binary<T extends FloatArray | Int32Array>(
     op: NativeBinaryOp,

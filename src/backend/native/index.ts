@@ -11,6 +11,7 @@ import {
   loadNativeAddon,
   type NativeAddon,
   type NativeBinaryOp,
+  type NativeUnaryGradOp,
   type NativeUnaryOp,
 } from "./addon.js";
 
@@ -33,6 +34,26 @@ const NATIVE_UNARY = new Set<UnaryOp>([
   "sigmoid",
   "relu",
   "reciprocal",
+  "gelu",
+  "silu",
+  "softplus",
+  "square",
+  "floor",
+  "ceil",
+  "round",
+  "erf",
+  "leakyRelu",
+  "elu",
+  "clampMin",
+  "clampMax",
+  "powScalar",
+]);
+const NATIVE_UNARY_GRAD = new Set<UnaryGradOp>([
+  "tanh",
+  "sigmoid",
+  "relu",
+  "leakyRelu",
+  "elu",
   "gelu",
   "silu",
   "softplus",
@@ -96,11 +117,10 @@ export function createNativeBackend(m: NativeAddon): Backend {
     },
 
     unary(op: UnaryOp, x: View, out: TypedArray, p?: number): void {
-      // The addon's softplus is PyTorch's default (beta 1, threshold 20); other betas use js.
-      const supported = NATIVE_UNARY.has(op) && (op !== "softplus" || p === 1);
-      if (!supported || !isFloat(out) || !sameKind(x.data, out)) return js.unary(op, x, out, p);
+      if (!NATIVE_UNARY.has(op) || !isFloat(out) || !sameKind(x.data, out))
+        return js.unary(op, x, out, p);
       if (isDense(x)) {
-        m.unary(op as NativeUnaryOp, x.data as FloatArray, x.offset, out, out.length);
+        m.unary(op as NativeUnaryOp, x.data as FloatArray, x.offset, out, out.length, p);
       } else {
         // Gather the view first, then apply the op in place.
         m.copyStrided(
@@ -111,7 +131,7 @@ export function createNativeBackend(m: NativeAddon): Backend {
           out,
           0,
         );
-        m.unary(op as NativeUnaryOp, out, 0, out, out.length);
+        m.unary(op as NativeUnaryOp, out, 0, out, out.length, p);
       }
     },
 
@@ -123,16 +143,17 @@ export function createNativeBackend(m: NativeAddon): Backend {
       gradIn: TypedArray,
       p?: number,
     ): void {
-      if (!isFloat(gradIn) || !sameKind(gradOut, gradIn))
+      if (!NATIVE_UNARY_GRAD.has(op) || !floatsAlike(x, out, gradOut, gradIn))
         return js.unaryBackward(op, x, out, gradOut, gradIn, p);
-      const n = gradIn.length;
-      if (op === "tanh" && sameKind(out, gradIn))
-        return m.tanhBackward(out as FloatArray, gradOut as FloatArray, gradIn, n);
-      if (op === "sigmoid" && sameKind(out, gradIn))
-        return m.sigmoidBackward(out as FloatArray, gradOut as FloatArray, gradIn, n);
-      if (op === "relu" && sameKind(x, gradIn))
-        return m.reluBackward(x as FloatArray, gradOut as FloatArray, gradIn, n);
-      js.unaryBackward(op, x, out, gradOut, gradIn, p);
+      m.unaryBackward(
+        op as NativeUnaryGradOp,
+        x as FloatArray,
+        out as FloatArray,
+        gradOut as FloatArray,
+        gradIn as FloatArray,
+        gradIn.length,
+        p,
+      );
     },
 
     binary(op: BinaryOp, a: View, b: View, out: TypedArray, shape: readonly number[]): void {

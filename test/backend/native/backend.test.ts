@@ -2,7 +2,7 @@
 // (odd sizes, broadcast and non-contiguous views), results equal within float32 rounding.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { View } from "../../../src/backend/backend.js";
+import type { UnaryOp, View } from "../../../src/backend/backend.js";
 import { jsBackend } from "../../../src/backend/js/index.js";
 import { createNativeBackend } from "../../../src/backend/native/index.js";
 import { SKIP, addon, assertClose, contiguousStrides, randF32, randF64 } from "./helpers.js";
@@ -61,7 +61,7 @@ describe("native Backend vs js backend", { skip: SKIP }, () => {
 
   it("unary ops on dense and strided views; unsupported ops fall back", () => {
     const x = randF32(129, 2, -3, 3);
-    for (const op of [
+    const ops: UnaryOp[] = [
       "exp",
       "tanh",
       "gelu",
@@ -71,12 +71,21 @@ describe("native Backend vs js backend", { skip: SKIP }, () => {
       "square",
       "floor",
       "erf",
-    ] as const) {
-      for (const v of [view(x, [129]), view(x, [3, 43], [1, 3])]) {
+      "round",
+      "leakyRelu",
+      "elu",
+      "clampMin",
+      "powScalar",
+      "isfinite", // not native: the js kernel runs
+    ];
+    for (const op of ops) {
+      const p = op === "softplus" ? 1 : op === "powScalar" ? 2.5 : 0.3;
+      const input = op === "powScalar" ? Float32Array.from(x, Math.abs) : x;
+      for (const v of [view(input, [129]), view(input, [3, 43], [1, 3])]) {
         const a = new Float32Array(129),
           b = new Float32Array(129);
-        nb.unary(op, v, a, op === "softplus" ? 1 : undefined);
-        jsBackend.unary(op, v, b, op === "softplus" ? 1 : undefined);
+        nb.unary(op, v, a, p);
+        jsBackend.unary(op, v, b, p);
         assertClose(a, b, 3e-6, 1e-7, `${op}`);
       }
     }
@@ -90,14 +99,24 @@ describe("native Backend vs js backend", { skip: SKIP }, () => {
   it("unaryBackward", () => {
     const x = randF32(77, 3, -2, 2),
       g = randF32(77, 4);
-    for (const op of ["tanh", "sigmoid", "relu", "gelu", "silu"] as const) {
+    for (const op of [
+      "tanh",
+      "sigmoid",
+      "relu",
+      "gelu",
+      "silu",
+      "leakyRelu",
+      "elu",
+      "softplus",
+    ] as const) {
+      const p = op === "softplus" ? 1.5 : 0.2;
       const y = new Float32Array(77);
-      jsBackend.unary(op, view(x, [77]), y);
+      jsBackend.unary(op, view(x, [77]), y, p);
       const a = new Float32Array(77),
         b = new Float32Array(77);
-      nb.unaryBackward(op, x, y, g, a);
-      jsBackend.unaryBackward(op, x, y, g, b);
-      assertClose(a, b, 1e-6, 1e-7, `${op} backward`);
+      nb.unaryBackward(op, x, y, g, a, p);
+      jsBackend.unaryBackward(op, x, y, g, b, p);
+      assertClose(a, b, 2e-6, 1e-7, `${op} backward`);
     }
   });
 

@@ -1,30 +1,50 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { NativeBinaryOp, NativeUnaryOp } from "../../../src/backend/native/addon.js";
+import type {
+  NativeBinaryOp,
+  NativeUnaryGradOp,
+  NativeUnaryOp,
+} from "../../../src/backend/native/addon.js";
 import { SKIP, assertClose, contiguousStrides, nat, randF32, randF64 } from "./helpers.js";
 
 // erfc in double: power series of erf below 1 (no cancellation there), continued fraction above.
+function erfSeries(x: number): number {
+  let term = x,
+    sum = x;
+  for (let n = 1; n < 200; n++) {
+    term *= (-x * x) / n;
+    const t = term / (2 * n + 1);
+    sum += t;
+    if (Math.abs(t) <= 1e-17 * Math.abs(sum)) break;
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
 function erfc(x: number): number {
   if (Number.isNaN(x)) return x;
   if (x < 0) return 2 - erfc(-x);
-  if (x < 1) {
-    let term = x,
-      sum = x;
-    for (let n = 1; n < 200; n++) {
-      term *= (-x * x) / n;
-      const t = term / (2 * n + 1);
-      sum += t;
-      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
-    }
-    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
-  }
+  if (x < 1) return 1 - erfSeries(x);
   // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
   let f = x;
   for (let k = 600; k >= 1; k--) f = x + k / 2 / f;
   return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
 }
 
-const REF: Record<NativeUnaryOp, (x: number) => number> = {
+// Round half to even, as torch.round.
+const roundHalfEven = (x: number) =>
+  Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x);
+
+// Parameter passed with each op (slope, alpha, bound, exponent, beta).
+const PARAM: Partial<Record<NativeUnaryOp, number>> = {
+  leakyRelu: 0.01,
+  elu: 1.5,
+  clampMin: -0.5,
+  clampMax: 0.75,
+  powScalar: 2.5,
+  softplus: 1.5,
+};
+
+const REF: Record<NativeUnaryOp, (x: number, p: number) => number> = {
   neg: (x) => -x,
   exp: Math.exp,
   log: Math.log,
@@ -42,7 +62,17 @@ const REF: Record<NativeUnaryOp, (x: number) => number> = {
   reciprocal: (x) => 1 / x,
   gelu: (x) => 0.5 * x * erfc(-x / Math.SQRT2),
   silu: (x) => x / (1 + Math.exp(-x)),
-  softplus: (x) => (x > 20 ? x : Math.log1p(Math.exp(x))),
+  softplus: (x, p) => (x * p > 20 ? x : Math.log1p(Math.exp(x * p)) / p),
+  square: (x) => x * x,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  erf: (x) => (Math.abs(x) < 1 ? erfSeries(x) : 1 - erfc(x)),
+  leakyRelu: (x, p) => (x > 0 ? x : x * p),
+  elu: (x, p) => (x > 0 ? x : p * Math.expm1(x)),
+  clampMin: (x, p) => (x < p ? p : x),
+  clampMax: (x, p) => (x > p ? p : x),
+  powScalar: (x, p) => x ** p,
 };
 
 // Inputs per op: a wide random range, plus the special values every op must get right.
@@ -97,13 +127,15 @@ describe("unary", { skip: SKIP }, () => {
         for (const n of [1, 7, 33, 129, 100003]) {
           const x = inputs(op, n + 3, seed++, f64);
           const out = f64 ? new Float64Array(n) : new Float32Array(n);
-          m.unary(op, x, 3, out, n);
-          const want = Array.from(x.subarray(3), REF[op]);
+          const p = PARAM[op];
+          m.unary(op, x, 3, out, n, p);
+          const want = Array.from(x.subarray(3), (v) => REF[op](v, p ?? 0));
           // float32: results within a few ulp of the correctly rounded value (the reference is
           // computed in double); sin/cos lose relative accuracy near their zeros.
           const atol = f64 ? 1e-15 : op === "sin" || op === "cos" ? 2e-7 : 1e-37;
-          // gelu: erfc = 1 - erf for |x| < sqrt 2 cancels to ~1e-6 relative (Cephes erff).
-          const rtol = f64 ? 1e-14 : op === "gelu" ? 2e-6 : 4e-7;
+          // gelu: erfc = 1 - erf for |x| < sqrt 2 cancels to ~1e-6 relative (Cephes erff);
+          // softplus with beta != 1: rounding of beta*x costs |beta*x| ulps in exp.
+          const rtol = f64 ? 1e-14 : op === "gelu" || op === "softplus" ? 2e-6 : 4e-7;
           assertClose(out, f64 ? want : Float32Array.from(want), rtol, atol, `${op} n=${n}`);
         }
       }
@@ -120,6 +152,39 @@ describe("unary", { skip: SKIP }, () => {
       /cannot be mixed/,
     );
   });
+
+  for (const f64 of [false, true]) {
+    it(`unaryBackward matches the derivatives (${f64 ? "f64" : "f32"})`, () => {
+      const m = nat();
+      const dPhi = (a: number) =>
+        0.5 * erfc(-a / Math.SQRT2) + (a * Math.exp(-0.5 * a * a)) / Math.sqrt(2 * Math.PI);
+      const sig = (a: number) => 1 / (1 + Math.exp(-a));
+      const cases: [NativeUnaryGradOp, number, (a: number, y: number, p: number) => number][] = [
+        ["tanh", 0, (_a, y) => 1 - y * y],
+        ["sigmoid", 0, (_a, y) => y * (1 - y)],
+        ["relu", 0, (a) => (a > 0 ? 1 : 0)],
+        ["leakyRelu", 0.1, (a, _y, p) => (a > 0 ? 1 : p)],
+        ["elu", 1.3, (a, y, p) => (a > 0 ? 1 : y + p)],
+        ["gelu", 0, dPhi],
+        ["silu", 0, (a) => sig(a) * (1 + a * (1 - sig(a)))],
+        ["softplus", 2, (a, _y, p) => (a * p > 20 ? 1 : 1 / (1 + Math.exp(-a * p)))],
+      ];
+      for (const [op, p, d] of cases) {
+        for (const n of [1, 33, 70001]) {
+          const x = f64 ? randF64(n, n, -12, 12) : randF32(n, n, -12, 12);
+          const g = f64 ? randF64(n, n + 1) : randF32(n, n + 1);
+          const y = f64 ? new Float64Array(n) : new Float32Array(n);
+          const fwd =
+            op === "tanh" ? "tanh" : op === "sigmoid" ? "sigmoid" : op === "elu" ? "elu" : null;
+          if (fwd) m.unary(fwd, x, 0, y, n, p);
+          const gi = f64 ? new Float64Array(n) : new Float32Array(n);
+          m.unaryBackward(op, x, y, g, gi, n, p);
+          const want = Array.from(x, (a, i) => g[i]! * d(a, y[i]!, p));
+          assertClose(gi, want, f64 ? 1e-13 : 2e-6, f64 ? 1e-15 : 1e-7, `${op}' n=${n}`);
+        }
+      }
+    });
+  }
 
   it("activation backward helpers", () => {
     const m = nat();
