@@ -17,7 +17,7 @@ export interface ModelOptions {
   inChannels?: number;
 }
 
-/** The options with their defaults filled in. */
+/** The options with their defaults filled in. Example: `modelOptions({ numClasses: 2 })` is `{ numClasses: 2, inChannels: 1 }`. */
 export function modelOptions(opts: ModelOptions = {}): Required<ModelOptions> {
   return { numClasses: opts.numClasses ?? 10, inChannels: opts.inChannels ?? 1 };
 }

@@ -12,7 +12,7 @@ import { type ModelOptions, modelOptions } from "./lenet.js";
 /** `[numConvs, outChannels]` per block. */
 export type ConvArch = readonly (readonly [number, number])[];
 
-/** VGG-11's architecture: 8 convolutions in 5 blocks (plus 3 linear layers). */
+/** VGG-11's architecture: 8 convolutions in 5 blocks (plus 3 linear layers). Example: `models.vgg(models.VGG11_ARCH)`. */
 export const VGG11_ARCH: ConvArch = [
   [1, 64],
   [1, 128],

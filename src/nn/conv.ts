@@ -52,7 +52,7 @@ function tuple(op: string, name: string, v: number | readonly number[], n: numbe
 /**
  * What Conv1d, Conv2d and ConvTranspose2d share (PyTorch's `_ConvNd`): sizes as tuples, the
  * weight `[out, in/groups, *kernel]` (`[in, out/groups, *kernel]` when transposed), the optional
- * bias, PyTorch's init and repr.
+ * bias, PyTorch's init and repr. Example: `net.modules().filter((m) => m instanceof nn.ConvNd)`.
  */
 export abstract class ConvNd extends Module {
   weight: Parameter;

@@ -26,6 +26,7 @@ export interface BatchNormOptions {
 /**
  * What BatchNorm1d and BatchNorm2d share (PyTorch's `_BatchNorm`): `weight`, `bias` and the
  * buffers `running_mean`, `running_var`, `num_batches_tracked`, in that state-dict order.
+ * Example: `net.apply((m) => { if (m instanceof nn.BatchNormBase) m.momentum = 0.01; })`.
  */
 export abstract class BatchNormBase extends Module {
   weight: Parameter | null;

@@ -27,7 +27,7 @@ interface ConvGeom {
   groups: number;
 }
 
-/** A pair from an int or a 1- or 2-element list. */
+/** A pair from an int or a 1- or 2-element list. Example: `pair("conv2d", "stride", 2)` is `[2, 2]`. */
 export function pair(op: string, name: string, v: Size2): [number, number] {
   const p: number[] = typeof v === "number" ? [v, v] : v.length === 1 ? [v[0], v[0]] : [...v];
   if (p.length !== 2 || p.some((x) => !Number.isInteger(x))) {
@@ -36,7 +36,7 @@ export function pair(op: string, name: string, v: Size2): [number, number] {
   return [p[0], p[1]];
 }
 
-/** Output length of a sliding window: `floor((in + 2p - d(k-1) - 1) / s) + 1`. */
+/** Output length of a sliding window: `floor((in + 2p - d(k-1) - 1) / s) + 1`. Example: `convOutSize(28, 5, 1, 2, 1)` is 28. */
 export function convOutSize(input: number, k: number, s: number, p: number, d: number): number {
   return Math.floor((input + 2 * p - d * (k - 1) - 1) / s) + 1;
 }

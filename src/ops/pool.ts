@@ -25,7 +25,7 @@ interface PoolGeom {
 
 /**
  * Output length of a pooling window, as PyTorch: with `ceilMode` the last window may start past
- * the input's end, but never in the right padding alone.
+ * the input's end, but never in the right padding alone. Example: `poolOutSize(4, 3, 2, 0, 1, true)` is 2.
  */
 export function poolOutSize(
   input: number,
