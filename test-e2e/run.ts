@@ -6,6 +6,8 @@
 //   npm run e2e -- softmax lenet      # some of them
 //   npm run e2e -- --epochs 2         # a quicker (and not checked) smoke run
 import { join } from "node:path";
+// The library entry (not just the CLI modules), so that the backend is chosen as for users.
+import { getBackend } from "../src/index.js";
 import { runTrain } from "../src/cli/train-command.js";
 
 interface Case {
@@ -97,7 +99,7 @@ const header = [
   "book",
   "s/epoch (train)",
   "s/epoch (all)",
-  "",
+  "check",
 ];
 const table = rows.map((r) => [
   r.c.model,
@@ -111,6 +113,9 @@ const table = rows.map((r) => [
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((s, i) => s.padEnd(widths[i]!)).join(" | ")} |`;
+console.log(
+  `\n${epochs} epochs each on the ${getBackend().name} backend; s/epoch (train) excludes evaluation`,
+);
 console.log(`\n${line(header)}\n${line(widths.map((w) => "-".repeat(w)))}`);
 for (const t of table) console.log(line(t));
 if (epochs === 10 && rows.some((r) => !r.ok)) process.exitCode = 1;
