@@ -5,7 +5,9 @@ import { fileURLToPath, URL } from "node:url";
 
 const entry = new URL("../dist/src/cli/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  console.error("nabla: dist/src/cli/main.js is missing; run `npm run build` first (or `npx tsx src/cli/main.ts ...`)");
+  console.error(
+    "nabla: dist/src/cli/main.js is missing; run `npm run build` first (or `npx tsx src/cli/main.ts ...`)",
+  );
   process.exit(1);
 }
 const { main } = await import(entry.href);
