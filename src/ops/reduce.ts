@@ -284,9 +284,25 @@ export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = fal
   const order = p === "fro" ? 2 : p;
   if (order === Number.POSITIVE_INFINITY) return amax(abs(x), dim, keepdim);
   if (order === 1) return sum(abs(x), dim, keepdim);
-  if (order === 2) return sqrt(sum(mul(x, x), dim, keepdim));
+  if (order === 2) return apply(Norm2, [x], { dims: normDims("norm", dim, x.ndim), keepdim });
   return pow(sum(pow(abs(x), order), dim, keepdim), 1 / order);
 }
+
+const Norm2 = definePrimitive<{ dims: number[]; keepdim: boolean }>({
+  name: "Norm",
+  forward(ctx, [x], { dims, keepdim }) {
+    const out = noGrad(() => sqrt(sum(mul(x, x), dims, keepdim)));
+    ctx.save(x, out);
+    return out;
+  },
+  // d ||x|| = x / ||x||, taken as 0 where the norm is 0 (PyTorch's subgradient).
+  backward: (g, ctx, { dims }) => {
+    const [x, out] = ctx.saved("norm");
+    const keep = reducedShape(x.shape, dims, true);
+    const n = reshape(out, keep);
+    return [mul(reshape(g, keep), where(eq(n, 0), 0, div(x, n)))];
+  },
+});
 
 const Cumsum = definePrimitive<{ dim: number }>({
   name: "Cumsum",
