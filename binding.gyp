@@ -16,6 +16,7 @@
         "native/gemm_dot.cc",
         "native/gemm_binding.cc",
         "native/conv.cc",
+        "native/conv_binding.cc",
         "native/pool.cc",
         "native/norm.cc",
         "native/unary.cc",

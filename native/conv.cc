@@ -4,23 +4,13 @@
 #include <cstring>
 
 #include "gemm.h"
-#include "kernels.h"
-#include "napi_args.h"
+#include "gemm_impl.h"
+#include "conv.h"
 #include "scratch.h"
 #include "threadpool.h"
 
 namespace nabla {
 namespace {
-
-struct ConvDims {
-  int64_t N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, groups, OH, OW;
-  int64_t Cg() const { return C / groups; }
-  int64_t OCg() const { return OC / groups; }
-  int64_t kdim() const { return Cg() * KH * KW; }  // GEMM K of the forward pass
-  int64_t ohw() const { return OH * OW; }
-  // 1x1, stride 1, no padding: the image itself is the column matrix, no im2col needed.
-  bool pointwise() const { return KH == 1 && KW == 1 && sH == 1 && sW == 1 && pH == 0 && pW == 0; }
-};
 
 // Range [lo, hi) of output positions o for which o*s - p + k*d lies in [0, n).
 inline void validRange(int64_t n, int64_t s, int64_t p, int64_t kd, int64_t outN, int64_t& lo,
@@ -89,6 +79,87 @@ void col2im(const ConvDims& d, const T* col, int64_t channels, T* x) {
   }
 }
 
+// Writes col(kk, p0 .. p0+len) (row kk = (c, kh, kw) of the column matrix, output pixels in
+// row-major order) to dst: the implicit-im2col access used when packing GEMM panels.
+template <class T>
+void colSegment(const ConvDims& d, const T* x, int64_t kk, int64_t p0, int64_t len, T* dst) {
+  const int64_t KK = d.KH * d.KW, c = kk / KK, r = kk % KK, kh = r / d.KW, kw = r % d.KW;
+  const T* xc = x + c * d.H * d.W;
+  int64_t owLo, owHi;
+  validRange(d.W, d.sW, d.pW, kw * d.dW, d.OW, owLo, owHi);
+  int64_t oh = p0 / d.OW, ow = p0 % d.OW;
+  while (len > 0) {
+    const int64_t run = std::min(len, d.OW - ow);
+    const int64_t ih = oh * d.sH - d.pH + kh * d.dH;
+    if (ih < 0 || ih >= d.H) {
+      std::fill(dst, dst + run, T(0));
+    } else {
+      const T* xr = xc + ih * d.W + (kw * d.dW - d.pW);
+      const int64_t lo = std::max(ow, owLo), hi = std::max(lo, std::min(ow + run, owHi));
+      std::fill(dst, dst + (lo - ow), T(0));
+      if (d.sW == 1)
+        std::memcpy(dst + (lo - ow), xr + lo, sizeof(T) * (hi - lo));
+      else
+        for (int64_t o = lo; o < hi; o++) dst[o - ow] = xr[o * d.sW];
+      std::fill(dst + (hi - ow), dst + run, T(0));
+    }
+    dst += run;
+    len -= run;
+    ow = 0;
+    oh++;
+  }
+}
+
+// Implicit im2col pays when the column matrix would not stay in cache and both GEMM sides are
+// wide enough for the packed kernel (the unpacked small-M kernels need a materialised matrix).
+template <class T>
+bool implicitCols(const ConvDims& d) {
+  return !d.pointwise() && d.OCg() > 8 && d.kdim() > 8 && d.kdim() * d.ohw() * sizeof(T) > (256 << 10);
+}
+
+// out_g[OCg, pixels p0..p1) = W_g @ col_g[:, p0..p1), packing col panels straight from the image.
+template <class T>
+void forwardImplicit(const ConvDims& d, const T* xg, const T* wg, T* og, int64_t p0, int64_t p1) {
+  constexpr int NR = gemm_impl::Tile<T>::NR;
+  const int64_t Kd = d.kdim(), OHW = d.ohw();
+  gemm_impl::gemmPacked(
+      false, d.OCg(), p1 - p0, Kd, T(1), wg, Kd,
+      [&](int64_t pc, int64_t jc, int64_t kc, int64_t nc, T* out) {
+        // One column-matrix row segment at a time (contiguous, in L1), cut into NR-wide panels.
+        T* row = scratchOf<T>(kScratchMisc, nc);
+        for (int64_t k = 0; k < kc; k++) {
+          colSegment(d, xg, pc + k, p0 + jc, nc, row);
+          for (int64_t q = 0; q < nc; q += NR) {
+            int64_t n = std::min<int64_t>(NR, nc - q);
+            T* o = out + q * kc + k * NR;
+            std::memcpy(o, row + q, sizeof(T) * n);
+            if (n < NR) std::fill(o + n, o + NR, T(0));
+          }
+        }
+      },
+      T(0), og + p0, OHW);
+}
+
+// gradW_g[:, ckk columns j0..j1) (+)= gradOut_g @ col_g^T, the col^T panels packed from the image.
+template <class T>
+void weightGradImplicit(const ConvDims& d, const T* gog, const T* xg, T* gwg, int64_t j0, int64_t j1,
+                        T beta) {
+  constexpr int NR = gemm_impl::Tile<T>::NR;
+  const int64_t Kd = d.kdim(), OHW = d.ohw();
+  gemm_impl::gemmPacked(
+      false, d.OCg(), j1 - j0, OHW, T(1), gog, OHW,
+      [&](int64_t pc, int64_t jc, int64_t kc, int64_t nc, T* out) {
+        // NR column-matrix rows (pixels pc..pc+kc) side by side, then the transposing pack.
+        T* rows = scratchOf<T>(kScratchMisc, NR * kc);
+        for (int64_t q = 0; q < nc; q += NR) {
+          int64_t n = std::min<int64_t>(NR, nc - q);
+          for (int64_t jj = 0; jj < n; jj++) colSegment(d, xg, j0 + jc + q + jj, pc, kc, rows + jj * kc);
+          gemm_impl::packB<T>(true, rows, kc, kc, n, out + q * kc);
+        }
+      },
+      beta, gwg + j0, Kd);
+}
+
 // Batch-level parallelism pays when every thread gets the same number of images.
 bool perImage(const ConvDims& d) {
   int64_t t = numThreads();
@@ -99,11 +170,25 @@ template <class T>
 void forwardImage(const ConvDims& d, const T* x, const T* w, const T* bias, T* out, bool serial) {
   const int64_t Cg = d.Cg(), OCg = d.OCg(), Kd = d.kdim(), OHW = d.ohw();
   auto mm = serial ? gemmSerial<T> : gemm<T>;
-  T* col = d.pointwise() ? nullptr : scratchOf<T>(kScratchCol, Cg * d.KH * d.KW * OHW);
+  const bool implicit = implicitCols<T>(d);
+  T* col = d.pointwise() || implicit ? nullptr : scratchOf<T>(kScratchCol, Cg * d.KH * d.KW * OHW);
   for (int64_t g = 0; g < d.groups; g++) {
     const T* xg = x + g * Cg * d.H * d.W;
     const T* src = xg;
-    if (col) {
+    T* og = out + g * OCg * OHW;
+    if (implicit) {
+      const T* wg = w + g * OCg * Kd;
+      if (serial) {
+        forwardImplicit(d, xg, wg, og, 0, OHW);
+      } else {
+        // Pixel ranges per thread, on whole NR panels.
+        constexpr int64_t NR = gemm_impl::Tile<T>::NR;
+        const int64_t panels = (OHW + NR - 1) / NR;
+        parallelFor(panels, 4, [&](int64_t q0, int64_t q1) {
+          forwardImplicit(d, xg, wg, og, q0 * NR, std::min(OHW, q1 * NR));
+        });
+      }
+    } else if (col) {
       if (serial || Cg < 2) {
         im2col(d, xg, Cg, col);
       } else {
@@ -113,8 +198,7 @@ void forwardImage(const ConvDims& d, const T* x, const T* w, const T* bias, T* o
       }
       src = col;
     }
-    T* og = out + g * OCg * OHW;
-    mm(false, false, OCg, OHW, Kd, T(1), w + g * OCg * Kd, Kd, src, OHW, T(0), og, OHW);
+    if (!implicit) mm(false, false, OCg, OHW, Kd, T(1), w + g * OCg * Kd, Kd, src, OHW, T(0), og, OHW);
     if (bias)
       for (int64_t oc = 0; oc < OCg; oc++) {
         T b = bias[g * OCg + oc];
@@ -123,6 +207,8 @@ void forwardImage(const ConvDims& d, const T* x, const T* w, const T* bias, T* o
       }
   }
 }
+
+}  // namespace
 
 template <class T>
 void convForward(const ConvDims& d, const T* x, const T* w, const T* bias, T* out) {
@@ -136,6 +222,8 @@ void convForward(const ConvDims& d, const T* x, const T* w, const T* bias, T* ou
       forwardImage(d, x + n * inSize, w, bias, out + n * outSize, false);
   }
 }
+
+namespace {
 
 template <class T>
 void backwardDataImage(const ConvDims& d, const T* gout, const T* w, T* gx, bool serial) {
@@ -165,6 +253,8 @@ void backwardDataImage(const ConvDims& d, const T* gout, const T* w, T* gx, bool
   }
 }
 
+}  // namespace
+
 template <class T>
 void convBackwardData(const ConvDims& d, const T* gout, const T* w, T* gx) {
   const int64_t inSize = d.C * d.H * d.W, outSize = d.OC * d.ohw();
@@ -180,17 +270,35 @@ void convBackwardData(const ConvDims& d, const T* gout, const T* w, T* gx) {
 
 // gradW_g += gradOut_g (OCg x OHW) @ col_g^T (OHW x Kd) for images [n0, n1); the first image
 // overwrites (beta = 0) when `overwrite` is set.
+namespace {
+
 template <class T>
 void weightGradRange(const ConvDims& d, const T* gout, const T* x, T* gw, int64_t n0, int64_t n1,
                      bool overwrite, bool serial) {
   const int64_t Cg = d.Cg(), OCg = d.OCg(), Kd = d.kdim(), OHW = d.ohw();
   const int64_t inSize = d.C * d.H * d.W, outSize = d.OC * OHW;
   auto mm = serial ? gemmSerial<T> : gemm<T>;
-  T* col = d.pointwise() ? nullptr : scratchOf<T>(kScratchCol, Kd * OHW);
+  const bool implicit = implicitCols<T>(d);
+  T* col = d.pointwise() || implicit ? nullptr : scratchOf<T>(kScratchCol, Kd * OHW);
   for (int64_t n = n0; n < n1; n++) {
     for (int64_t g = 0; g < d.groups; g++) {
       const T* xg = x + n * inSize + g * Cg * d.H * d.W;
       const T* src = xg;
+      if (implicit) {
+        const T* gog = gout + n * outSize + g * OCg * OHW;
+        T* gwg = gw + g * OCg * Kd;
+        T beta = overwrite && n == n0 ? T(0) : T(1);
+        if (serial) {
+          weightGradImplicit(d, gog, xg, gwg, 0, Kd, beta);
+        } else {
+          constexpr int64_t NR = gemm_impl::Tile<T>::NR;
+          const int64_t panels = (Kd + NR - 1) / NR;
+          parallelFor(panels, 2, [&](int64_t q0, int64_t q1) {
+            weightGradImplicit(d, gog, xg, gwg, q0 * NR, std::min(Kd, q1 * NR), beta);
+          });
+        }
+        continue;
+      }
       if (col) {
         im2col(d, xg, Cg, col);
         src = col;
@@ -201,6 +309,8 @@ void weightGradRange(const ConvDims& d, const T* gout, const T* x, T* gw, int64_
     }
   }
 }
+
+}  // namespace
 
 template <class T>
 void convBackwardWeight(const ConvDims& d, const T* gout, const T* x, T* gw, T* gb) {
@@ -239,140 +349,39 @@ void convBackwardWeight(const ConvDims& d, const T* gout, const T* x, T* gw, T* 
   }
 }
 
-// Argument layout shared by the three entry points: 4 arrays (the third/fourth depend on the
-// pass), then N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, groups, OH, OW.
-bool readDimsCheck(Args& a, ConvDims& d);
 
-bool readDims(Args& a, size_t first, ConvDims& d) {
-  int64_t* f[] = {&d.N, &d.C, &d.H, &d.W, &d.OC, &d.KH, &d.KW, &d.sH, &d.sW,
-                  &d.pH, &d.pW, &d.dH, &d.dW, &d.groups, &d.OH, &d.OW};
-  for (size_t i = 0; i < 16; i++) *f[i] = a.dim(first + i);
-  return readDimsCheck(a, d);
-}
-
-// Validates stride, dilation, groups and that OH/OW follow from the other dims.
-bool readDimsCheck(Args& a, ConvDims& d) {
-  if (!a.ok()) return false;
-  if (d.sH < 1 || d.sW < 1 || d.dH < 1 || d.dW < 1)
-    return a.fail("stride and dilation must be >= 1 (stride %lldx%lld, dilation %lldx%lld)",
-                  (long long)d.sH, (long long)d.sW, (long long)d.dH, (long long)d.dW);
-  if (d.groups < 1 || d.C % d.groups || d.OC % d.groups)
-    return a.fail("groups=%lld must divide C=%lld and OC=%lld", (long long)d.groups,
-                  (long long)d.C, (long long)d.OC);
-  int64_t eh = d.H + 2 * d.pH - d.dH * (d.KH - 1) - 1, ew = d.W + 2 * d.pW - d.dW * (d.KW - 1) - 1;
-  int64_t oh = eh < 0 ? 0 : eh / d.sH + 1, ow = ew < 0 ? 0 : ew / d.sW + 1;
-  if (d.KH < 1 || d.KW < 1 || oh != d.OH || ow != d.OW)
-    return a.fail("output size %lldx%lld does not match input %lldx%lld, kernel %lldx%lld, "
-                  "stride %lldx%lld, padding %lldx%lld, dilation %lldx%lld (expected %lldx%lld)",
-                  (long long)d.OH, (long long)d.OW, (long long)d.H, (long long)d.W,
-                  (long long)d.KH, (long long)d.KW, (long long)d.sH, (long long)d.sW,
-                  (long long)d.pH, (long long)d.pW, (long long)d.dH, (long long)d.dW,
-                  (long long)oh, (long long)ow);
-  return true;
+template <class T>
+void im2colBatch(const ConvDims& d, const T* x, T* cols) {
+  const int64_t block = d.C * d.KH * d.KW * d.ohw(), rows = d.KH * d.KW * d.ohw();
+  // (image, channel) pairs are independent and own disjoint rows of cols.
+  parallelFor(d.N * d.C, std::max<int64_t>(1, 8192 / (rows + 1)), [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; j++) {
+      int64_t n = j / d.C, c = j % d.C;
+      im2col(d, x + (n * d.C + c) * d.H * d.W, 1, cols + n * block + c * rows);
+    }
+  });
 }
 
-enum class Pass { Forward, Data, Weight };
-
-napi_value convEntry(napi_env env, napi_callback_info info, const char* name, Pass pass) {
-  // Forward: (x, w, bias|null, out); Data: (gradOut, w, gradX); Weight: (gradOut, x, gradW,
-  // gradBias|null). The data pass has only 3 arrays: its dims start at index 3.
-  size_t first = pass == Pass::Data ? 3 : 4;
-  Args a(env, info, name, first + 16);
-  ConvDims d{};
-  Arr a0 = a.floating(0), a1 = a.floating(1);
-  Arr a2 = a.floating(2, pass == Pass::Forward);
-  Arr a3 = pass == Pass::Data ? Arr{} : a.floating(3, pass == Pass::Weight);
-  if (!a.ok() || !readDims(a, first, d)) return nullptr;
-  for (const Arr* p : {&a1, &a2, &a3})
-    if (!a.sameType(a0, *p, "conv2d arrays")) return nullptr;
-  const int64_t xSize = d.N * d.C * d.H * d.W, wSize = d.OC * d.kdim(), oSize = d.N * d.OC * d.ohw();
-  bool ok = true;
-  if (pass == Pass::Forward)
-    ok = a.need(a0, 0, xSize, "x") && a.need(a1, 0, wSize, "weight") &&
-         (a2.isNull || a.need(a2, 0, d.OC, "bias")) && a.need(a3, 0, oSize, "out");
-  else if (pass == Pass::Data)
-    ok = a.need(a0, 0, oSize, "gradOut") && a.need(a1, 0, wSize, "weight") &&
-         a.need(a2, 0, xSize, "gradX");
-  else
-    ok = a.need(a0, 0, oSize, "gradOut") && a.need(a1, 0, xSize, "x") &&
-         a.need(a2, 0, wSize, "gradWeight") && (a3.isNull || a.need(a3, 0, d.OC, "gradBias"));
-  if (!ok) return nullptr;
-  auto run = [&](auto* tag) {
-    using T = std::remove_pointer_t<decltype(tag)>;
-    if (pass == Pass::Forward)
-      convForward<T>(d, a0.as<T>(), a1.as<T>(), a2.isNull ? nullptr : a2.as<T>(), a3.as<T>());
-    else if (pass == Pass::Data)
-      convBackwardData<T>(d, a0.as<T>(), a1.as<T>(), a2.as<T>());
-    else
-      convBackwardWeight<T>(d, a0.as<T>(), a1.as<T>(), a2.as<T>(), a3.isNull ? nullptr : a3.as<T>());
-  };
-  if (a0.type == DType::F32)
-    run(static_cast<float*>(nullptr));
-  else
-    run(static_cast<double*>(nullptr));
-  return undefined(env);
+template <class T>
+void col2imBatch(const ConvDims& d, const T* cols, T* x) {
+  const int64_t block = d.C * d.KH * d.KW * d.ohw(), rows = d.KH * d.KW * d.ohw();
+  parallelFor(d.N * d.C, std::max<int64_t>(1, 8192 / (rows + 1)), [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; j++) {
+      int64_t n = j / d.C, c = j % d.C;
+      T* xc = x + (n * d.C + c) * d.H * d.W;
+      std::fill(xc, xc + d.H * d.W, T(0));
+      col2im(d, cols + n * block + c * rows, 1, xc);
+    }
+  });
 }
 
-// im2col(x, cols, N, C, H, W, KH, KW, sH, sW, pH, pW, dH, dW, OH, OW) and col2im(cols, x, ...):
-// the same layout as conv's columns, one [C*KH*KW, OH*OW] block per image.
-napi_value windowEntry(napi_env env, napi_callback_info info, const char* name, bool toCols) {
-  Args a(env, info, name, 16);
-  Arr a0 = a.floating(0), a1 = a.floating(1);
-  ConvDims d{};
-  int64_t* f[] = {&d.N, &d.C, &d.H, &d.W, &d.KH, &d.KW, &d.sH, &d.sW,
-                  &d.pH, &d.pW, &d.dH, &d.dW, &d.OH, &d.OW};
-  for (size_t i = 0; i < 14; i++) *f[i] = a.dim(2 + i);
-  d.groups = 1;
-  d.OC = 1;
-  if (!a.ok() || !a.sameType(a0, a1, name) || !readDimsCheck(a, d)) return nullptr;
-  const int64_t xSize = d.N * d.C * d.H * d.W, block = d.C * d.KH * d.KW * d.ohw();
-  const Arr& x = toCols ? a0 : a1;
-  const Arr& cols = toCols ? a1 : a0;
-  if (!a.need(x, 0, xSize, "x") || !a.need(cols, 0, d.N * block, "cols")) return nullptr;
-  auto run = [&](auto* tag) {
-    using T = std::remove_pointer_t<decltype(tag)>;
-    T* xp = x.as<T>();
-    T* cp = cols.as<T>();
-    // Images are independent; within one image channels own disjoint rows / planes.
-    parallelFor(d.N * d.C, std::max<int64_t>(1, 8192 / (block / std::max<int64_t>(d.C, 1) + 1)),
-                [&](int64_t j0, int64_t j1) {
-      for (int64_t j = j0; j < j1; j++) {
-        int64_t n = j / d.C, c = j % d.C;
-        T* xc = xp + (n * d.C + c) * d.H * d.W;
-        T* cc = cp + n * block + c * d.KH * d.KW * d.ohw();
-        if (toCols) {
-          im2col(d, xc, 1, cc);
-        } else {
-          std::fill(xc, xc + d.H * d.W, T(0));
-          col2im(d, cc, 1, xc);
-        }
-      }
-    });
-  };
-  if (a0.type == DType::F32)
-    run(static_cast<float*>(nullptr));
-  else
-    run(static_cast<double*>(nullptr));
-  return undefined(env);
-}
-
-}  // namespace
-
-napi_value im2col(napi_env env, napi_callback_info info) {
-  return windowEntry(env, info, "im2col", true);
-}
-napi_value col2im(napi_env env, napi_callback_info info) {
-  return windowEntry(env, info, "col2im", false);
-}
-
-napi_value conv2dForward(napi_env env, napi_callback_info info) {
-  return convEntry(env, info, "conv2dForward", Pass::Forward);
-}
-napi_value conv2dBackwardData(napi_env env, napi_callback_info info) {
-  return convEntry(env, info, "conv2dBackwardData", Pass::Data);
-}
-napi_value conv2dBackwardWeight(napi_env env, napi_callback_info info) {
-  return convEntry(env, info, "conv2dBackwardWeight", Pass::Weight);
-}
+#define NABLA_CONV_INSTANTIATE(T)                                                              \
+  template void convForward<T>(const ConvDims&, const T*, const T*, const T*, T*);            \
+  template void convBackwardData<T>(const ConvDims&, const T*, const T*, T*);                 \
+  template void convBackwardWeight<T>(const ConvDims&, const T*, const T*, T*, T*);           \
+  template void im2colBatch<T>(const ConvDims&, const T*, T*);                                 \
+  template void col2imBatch<T>(const ConvDims&, const T*, T*);
+NABLA_CONV_INSTANTIATE(float)
+NABLA_CONV_INSTANTIATE(double)
 
 }  // namespace nabla

@@ -1,6 +1,6 @@
-// Standalone GEMM tuning harness (not part of the addon):
-//   g++ -O3 -march=native -std=c++17 -pthread -Inative native/tools/gemm_bench.cc \
-//       native/gemm.cc native/threadpool.cc native/scratch.cc -o /tmp/gemm_bench && /tmp/gemm_bench
+// Standalone GEMM tuning harness (not part of the addon). Build from the repository root:
+//   g++ -O3 -march=native -std=c++17 -pthread -Inative native/tools/gemm_bench.cc
+//       native/gemm.cc native/gemm_dot.cc native/threadpool.cc native/scratch.cc -o /tmp/gemm_bench
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -28,7 +28,7 @@ static double bench(int n, bool ta, bool tb, int threads) {
   return 2.0 * n * n * n / best / 1e9;
 }
 
-int main(int argc, char** argv) {
+int main() {
   int sizes[] = {64, 128, 256, 512, 1024, 2048};
   for (int threads : {1, 2}) {
     for (int n : sizes) {

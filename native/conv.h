@@ -1,0 +1,31 @@
+// conv2d (NCHW, groups, stride, padding, dilation) drivers shared by the JS entry points.
+#pragma once
+#include <cstdint>
+
+namespace nabla {
+
+// N, C, H, W, OC, KH, KW, stride, padding, dilation, groups and the output size.
+struct ConvDims {
+  int64_t N, C, H, W, OC, KH, KW, sH, sW, pH, pW, dH, dW, groups, OH, OW;
+  int64_t Cg() const { return C / groups; }
+  int64_t OCg() const { return OC / groups; }
+  int64_t kdim() const { return Cg() * KH * KW; }  // GEMM K of the forward pass
+  int64_t ohw() const { return OH * OW; }
+  // 1x1, stride 1, no padding: the image itself is the column matrix, no im2col needed.
+  bool pointwise() const { return KH == 1 && KW == 1 && sH == 1 && sW == 1 && pH == 0 && pW == 0; }
+};
+
+template <class T>
+void convForward(const ConvDims& d, const T* x, const T* w, const T* bias, T* out);
+template <class T>
+void convBackwardData(const ConvDims& d, const T* gout, const T* w, T* gx);
+// gradW (and gradBias when non-null) are overwritten with the sums over the batch.
+template <class T>
+void convBackwardWeight(const ConvDims& d, const T* gout, const T* x, T* gw, T* gb);
+// cols[N, C*KH*KW, OH*OW] from x (groups and OC are ignored); col2im overwrites x.
+template <class T>
+void im2colBatch(const ConvDims& d, const T* x, T* cols);
+template <class T>
+void col2imBatch(const ConvDims& d, const T* cols, T* x);
+
+}  // namespace nabla
