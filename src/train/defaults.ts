@@ -3,6 +3,7 @@ import { SGD } from "../optim/sgd.js";
 import { crossEntropy } from "../nn/loss-functions.js";
 import { Tensor } from "../tensor/tensor.js";
 import { xavierUniform_ } from "../nn/init.js";
+import { Conv2d } from "../nn/conv.js";
 import { Linear } from "../nn/linear.js";
 import { Module } from "../nn/module.js";
 import { isUninitialized } from "../nn/parameter.js";
@@ -29,8 +30,8 @@ export function defaultOptimizer(net: TrainableModel, lr: number): Optimizer {
  * @example xavierInit(net);
  */
 export function xavierInit(net: TrainableModel): void {
-  const isTarget = (m: Module) =>
-    m instanceof Linear || m.constructor.name === "Conv2d" || m.constructor.name === "LazyConv2d";
+  // As d2l's `type(m) == nn.Linear or type(m) == nn.Conv2d` (lazy variants included).
+  const isTarget = (m: Module) => m instanceof Linear || m instanceof Conv2d;
   const visit = (m: Module) => {
     const weight = (m as { weight?: unknown }).weight;
     if (isTarget(m) && weight instanceof Tensor && !isUninitialized(weight)) xavierUniform_(weight);
