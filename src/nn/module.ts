@@ -1,3 +1,5 @@
+// Tensor methods (x.add, w.uniform_) are installed by the ops index; load it with any module.
+import "../ops/index.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { cast } from "../ops/cast.js";
 import type { DType } from "../tensor/dtype.js";

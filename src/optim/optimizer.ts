@@ -1,3 +1,5 @@
+// Tensor methods are installed by the ops index; load it with any optimizer.
+import "../ops/index.js";
 import { enableGrad, noGrad } from "../autograd/grad-mode.js";
 import { cast } from "../ops/cast.js";
 import { clone } from "../ops/shape.js";
