@@ -102,26 +102,24 @@ const CASES: Conv[] = [
   { ...base, N: 8, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5, pH: 2, pW: 2 }, // LeNet's first layer
   { ...base, N: 1, C: 3, H: 4, W: 4, OC: 2, KH: 5, KW: 5, pH: 2, pW: 2 }, // kernel larger than input
   { ...base, N: 2, C: 2, H: 6, W: 6, OC: 2, KH: 1, KW: 1, sH: 2, sW: 2 },
-  // Column matrices above 256 KB with more than 8 output channels: the implicit-im2col path
-  // (panels packed straight from the image), serial per image and split across threads.
-  { ...base, N: 2, C: 16, H: 40, W: 40, OC: 12, KH: 3, KW: 3, pH: 1, pW: 1 },
+  // Column matrices above 8 MB with more than 8 output channels: the implicit-im2col path
+  // (panels packed straight from the image), split across threads (N = 1) and per image (N = 2).
+  { ...base, N: 1, C: 16, H: 200, W: 190, OC: 12, KH: 3, KW: 3, pH: 1, pW: 1, dW: 2 },
   {
     ...base,
-    N: 1,
-    C: 16,
-    H: 64,
-    W: 61,
-    OC: 24,
+    N: 2,
+    C: 64,
+    H: 96,
+    W: 96,
+    OC: 18,
     KH: 3,
-    KW: 2,
-    sH: 2,
+    KW: 3,
+    sH: 1,
     sW: 2,
     pH: 1,
     pW: 1,
-    dH: 2,
     groups: 2,
   },
-  { ...base, N: 3, C: 9, H: 50, W: 47, OC: 10, KH: 5, KW: 5, sH: 1, sW: 3, pH: 2, pW: 2 },
 ];
 
 function describeCase(c: Conv): string {
