@@ -1,0 +1,244 @@
+/** Types of the native addon's exports (see addon.ts for the loader). */
+import type { NativeNnKernels } from "./addon-nn-types.js";
+
+type F32 = Float32Array;
+type F64 = Float64Array;
+/** The floating arrays the dtype-generic kernels accept (both operands of one call alike). */
+export type FloatArray = Float32Array | Float64Array;
+/** Any typed array whose elements `copyStrided` can move (it works on the element size). */
+export type AnyTypedArray =
+  FloatArray | Int32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array;
+
+/** Elementwise unary ops of the native addon. */
+export type NativeUnaryOp =
+  | "neg"
+  | "exp"
+  | "log"
+  | "log1p"
+  | "expm1"
+  | "sqrt"
+  | "rsqrt"
+  | "abs"
+  | "sign"
+  | "sin"
+  | "cos"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "reciprocal"
+  | "gelu"
+  | "silu"
+  | "softplus"
+  | "square"
+  | "floor"
+  | "ceil"
+  | "round"
+  | "erf"
+  | "leakyRelu"
+  | "elu"
+  | "clampMin"
+  | "clampMax"
+  | "powScalar";
+
+/** Activations with a fused backward kernel (`unaryBackward`). */
+export type NativeUnaryGradOp =
+  "tanh" | "sigmoid" | "relu" | "leakyRelu" | "elu" | "gelu" | "silu" | "softplus";
+
+/** Broadcasting binary ops of the native addon (int32 supports all but `div`). */
+export type NativeBinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
+
+/**
+ * Every export of the addon. Arrays are used in place (zero copy); shapes and offsets are in
+ * elements; every array is bounds-checked against the dims given, and a mismatch throws a
+ * RangeError naming the kernel. Outputs are overwritten, never accumulated into.
+ */
+export interface NativeAddon extends NativeNnKernels {
+  /** Resizes the thread pool (n <= 0: back to NABLA_NUM_THREADS or the core count). */
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  /** "avx512", "avx2" or "scalar": the GEMM micro-kernel compiled in. */
+  simdLevel(): string;
+
+  /** Row-major C = alpha * op(A) @ op(B) + beta * C (beta 0: C is not read). */
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F32,
+    aOff: number,
+    lda: number,
+    B: F32,
+    bOff: number,
+    ldb: number,
+    beta: number,
+    C: F32,
+    cOff: number,
+    ldc: number,
+  ): void;
+  /** `batch` GEMMs whose operands are stride* elements apart (strideA/B = 0 broadcasts). */
+  sgemmBatched(
+    batch: number,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F32,
+    aOff: number,
+    strideA: number,
+    lda: number,
+    B: F32,
+    bOff: number,
+    strideB: number,
+    ldb: number,
+    beta: number,
+    C: F32,
+    cOff: number,
+    strideC: number,
+    ldc: number,
+  ): void;
+  dgemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F64,
+    aOff: number,
+    lda: number,
+    B: F64,
+    bOff: number,
+    ldb: number,
+    beta: number,
+    C: F64,
+    cOff: number,
+    ldc: number,
+  ): void;
+  dgemmBatched(
+    batch: number,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: F64,
+    aOff: number,
+    strideA: number,
+    lda: number,
+    B: F64,
+    bOff: number,
+    strideB: number,
+    ldb: number,
+    beta: number,
+    C: F64,
+    cOff: number,
+    strideC: number,
+    ldc: number,
+  ): void;
+
+  /**
+   * out[0..n) = op(x[xOff..xOff+n)). `p` is leakyRelu's slope, elu's alpha, the clamp bound,
+   * powScalar's exponent or softplus's beta (default 1 for softplus, 0 otherwise).
+   */
+  unary<T extends FloatArray>(
+    op: NativeUnaryOp,
+    x: T,
+    xOff: number,
+    out: T,
+    n: number,
+    p?: number,
+  ): void;
+  /** gradIn = f'(x, out) * gradOut over n elements (p as in `unary`). */
+  unaryBackward<T extends FloatArray>(
+    op: NativeUnaryGradOp,
+    x: T,
+    out: T,
+    gradOut: T,
+    gradIn: T,
+    n: number,
+    p?: number,
+  ): void;
+  /** out (contiguous, `shape`) = op(a, b), a/b read through element strides (0 = broadcast). */
+  binary<T extends FloatArray | Int32Array>(
+    op: NativeBinaryOp,
+    a: T,
+    aOff: number,
+    b: T,
+    bOff: number,
+    out: T,
+    shape: Int32Array,
+    aStrides: Int32Array,
+    bStrides: Int32Array,
+  ): void;
+  /** gradIn = gradOut * out * (1 - out). */
+  sigmoidBackward<T extends FloatArray>(out: T, gradOut: T, gradIn: T, n: number): void;
+  /** gradIn = x > 0 ? gradOut : 0. */
+  reluBackward<T extends FloatArray>(x: T, gradOut: T, gradIn: T, n: number): void;
+  /** gradIn = gradOut * (1 - out^2). */
+  tanhBackward<T extends FloatArray>(out: T, gradOut: T, gradIn: T, n: number): void;
+
+  /** Gathers a strided view into contiguous `out` (same element size; any strides). */
+  copyStrided(
+    src: AnyTypedArray,
+    srcOff: number,
+    shape: Int32Array,
+    strides: Int32Array,
+    out: AnyTypedArray,
+    outOff: number,
+  ): void;
+
+  /** Reduces axis 1 of contiguous [outer, size, inner] into out [outer, inner]. */
+  reduce<T extends FloatArray>(
+    op: "sum" | "max" | "min" | "prod",
+    x: T,
+    outer: number,
+    size: number,
+    inner: number,
+    out: T,
+  ): void;
+  argReduce(
+    op: "argmax" | "argmin",
+    x: FloatArray,
+    outer: number,
+    size: number,
+    inner: number,
+    outIndices: Int32Array,
+  ): void;
+
+  softmaxForward<T extends FloatArray>(
+    x: T,
+    out: T,
+    outer: number,
+    size: number,
+    inner: number,
+  ): void;
+  logSoftmaxForward<T extends FloatArray>(
+    x: T,
+    out: T,
+    outer: number,
+    size: number,
+    inner: number,
+  ): void;
+  softmaxBackward<T extends FloatArray>(
+    out: T,
+    gradOut: T,
+    gradIn: T,
+    outer: number,
+    size: number,
+    inner: number,
+  ): void;
+  logSoftmaxBackward<T extends FloatArray>(
+    out: T,
+    gradOut: T,
+    gradIn: T,
+    outer: number,
+    size: number,
+    inner: number,
+  ): void;
+}
