@@ -16,17 +16,57 @@ struct PoolDims {
   int64_t planes() const { return N * C; }
 };
 
+// Output columns [lo, hi) whose windows lie inside the input horizontally (no padding, no
+// clipping): there every window has the full KW width and the loops vectorise along ow.
+inline void interiorCols(const PoolDims& d, int64_t kw, int64_t& lo, int64_t& hi) {
+  int64_t span = (kw - 1) * d.dW + 1;
+  lo = std::min(d.OW, (d.pW + d.sW - 1) / d.sW);
+  hi = d.W + d.pW - span < 0 ? 0 : (d.W + d.pW - span) / d.sW + 1;
+  hi = std::max(lo, std::min(hi, d.OW));
+}
+inline bool interiorRow(const PoolDims& d, int64_t oh, int64_t kh) {
+  int64_t h0 = oh * d.sH - d.pH;
+  return h0 >= 0 && h0 + (kh - 1) * d.dH + 1 <= d.H;
+}
+
 template <class T>
 void maxForward(const PoolDims& d, const T* x, T* out, int32_t* idx) {
   const int64_t HW = d.H * d.W, OHW = d.OH * d.OW;
+  int64_t lo, hi;
+  interiorCols(d, d.KW, lo, hi);
   parallelFor(d.planes(), std::max<int64_t>(1, 16384 / (OHW * d.KH * d.KW + 1)), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; p++) {
       const T* xp = x + p * HW;
       for (int64_t oh = 0; oh < d.OH; oh++) {
         int64_t h0 = oh * d.sH - d.pH;
         int64_t h1 = std::min(h0 + (d.KH - 1) * d.dH + 1, d.H);
+        const bool inside = interiorRow(d, oh, d.KH);
+        T* o = out + p * OHW + oh * d.OW;
+        int32_t* io = idx + p * OHW + oh * d.OW;
+        if (inside && hi > lo) {
+          // Same scan order and comparisons as the generic loop, vectorised along ow.
+          std::fill(o + lo, o + hi, -std::numeric_limits<T>::infinity());
+          for (int64_t ow = lo; ow < hi; ow++) io[ow] = static_cast<int32_t>(h0 * d.W + ow * d.sW - d.pW);
+          for (int64_t kh = 0; kh < d.KH; kh++) {
+            const int64_t h = h0 + kh * d.dH;
+            const T* xr = xp + h * d.W - d.pW;
+            for (int64_t kw = 0; kw < d.KW; kw++) {
+              const int64_t off = kw * d.dW;
+              for (int64_t ow = lo; ow < hi; ow++) {
+                T v = xr[ow * d.sW + off];
+                bool take = v > o[ow] || v != v;
+                o[ow] = take ? v : o[ow];
+                io[ow] = take ? static_cast<int32_t>(h * d.W + ow * d.sW - d.pW + off) : io[ow];
+              }
+            }
+          }
+        }
         while (h0 < 0) h0 += d.dH;
         for (int64_t ow = 0; ow < d.OW; ow++) {
+          if (inside && ow >= lo && ow < hi) {
+            ow = hi - 1;
+            continue;
+          }
           int64_t w0 = ow * d.sW - d.pW;
           int64_t w1 = std::min(w0 + (d.KW - 1) * d.dW + 1, d.W);
           while (w0 < 0) w0 += d.dW;
@@ -41,8 +81,8 @@ void maxForward(const PoolDims& d, const T* x, T* out, int32_t* idx) {
                 best = h * d.W + w;
               }
             }
-          out[p * OHW + oh * d.OW + ow] = mv;
-          idx[p * OHW + oh * d.OW + ow] = static_cast<int32_t>(best);
+          o[ow] = mv;
+          io[ow] = static_cast<int32_t>(best);
         }
       }
     }
@@ -84,19 +124,39 @@ inline AvgWindow avgWindow(const PoolDims& d, int64_t oh, int64_t ow, bool inclu
 template <class T>
 void avgForward(const PoolDims& d, const T* x, T* out, bool includePad) {
   const int64_t HW = d.H * d.W, OHW = d.OH * d.OW;
+  int64_t lo, hi;
+  interiorCols(d, d.KW, lo, hi);
+  const T div = T(d.KH * d.KW);
   parallelFor(d.planes(), std::max<int64_t>(1, 16384 / (OHW * d.KH * d.KW + 1)), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; p++) {
       const T* xp = x + p * HW;
-      for (int64_t oh = 0; oh < d.OH; oh++)
+      for (int64_t oh = 0; oh < d.OH; oh++) {
+        T* o = out + p * OHW + oh * d.OW;
+        const bool inside = interiorRow(d, oh, d.KH);
+        if (inside && hi > lo) {
+          // Sums in the same order as the generic loop (h outer, w inner), then one division.
+          std::fill(o + lo, o + hi, T(0));
+          for (int64_t kh = 0; kh < d.KH; kh++) {
+            const T* xr = xp + (oh * d.sH - d.pH + kh) * d.W - d.pW;
+            for (int64_t kw = 0; kw < d.KW; kw++)
+              for (int64_t ow = lo; ow < hi; ow++) o[ow] += xr[ow * d.sW + kw];
+          }
+          for (int64_t ow = lo; ow < hi; ow++) o[ow] /= div;
+        }
         for (int64_t ow = 0; ow < d.OW; ow++) {
+          if (inside && ow >= lo && ow < hi) {
+            ow = hi - 1;
+            continue;
+          }
           AvgWindow win = avgWindow(d, oh, ow, includePad);
           T s = 0;
           for (int64_t h = win.h0; h < win.h1; h++)
             for (int64_t w = win.w0; w < win.w1; w++) s += xp[h * d.W + w];
           // An empty window (only possible with ceil-mode sizes) divides 0 by 0 in PyTorch too;
           // it yields 0 here rather than NaN only when the divisor is 0.
-          out[p * OHW + oh * d.OW + ow] = win.divisor > 0 ? s / T(win.divisor) : T(0);
+          o[ow] = win.divisor > 0 ? s / T(win.divisor) : T(0);
         }
+      }
     }
   });
 }
@@ -104,18 +164,38 @@ void avgForward(const PoolDims& d, const T* x, T* out, bool includePad) {
 template <class T>
 void avgBackward(const PoolDims& d, const T* gout, T* gx, bool includePad) {
   const int64_t HW = d.H * d.W, OHW = d.OH * d.OW;
+  int64_t lo, hi;
+  interiorCols(d, d.KW, lo, hi);
+  if (hi - lo > 1024) hi = lo;  // the fast path keeps one row of quotients on the stack
+  const T div = T(d.KH * d.KW);
   parallelFor(d.planes(), std::max<int64_t>(1, 16384 / (HW + OHW * d.KH * d.KW)), [&](int64_t p0, int64_t p1) {
+    T v[1024];
     for (int64_t p = p0; p < p1; p++) {
       T* g = gx + p * HW;
       std::fill(g, g + HW, T(0));
-      for (int64_t oh = 0; oh < d.OH; oh++)
+      for (int64_t oh = 0; oh < d.OH; oh++) {
+        const bool inside = interiorRow(d, oh, d.KH);
+        if (inside && hi > lo) {
+          const T* go = gout + p * OHW + oh * d.OW;
+          for (int64_t ow = lo; ow < hi; ow++) v[ow - lo] = go[ow] / div;
+          for (int64_t kh = 0; kh < d.KH; kh++) {
+            T* gr = g + (oh * d.sH - d.pH + kh) * d.W - d.pW;
+            for (int64_t kw = 0; kw < d.KW; kw++)
+              for (int64_t ow = lo; ow < hi; ow++) gr[ow * d.sW + kw] += v[ow - lo];
+          }
+        }
         for (int64_t ow = 0; ow < d.OW; ow++) {
+          if (inside && ow >= lo && ow < hi) {
+            ow = hi - 1;
+            continue;
+          }
           AvgWindow win = avgWindow(d, oh, ow, includePad);
           if (win.divisor <= 0) continue;
-          T v = gout[p * OHW + oh * d.OW + ow] / T(win.divisor);
+          T q = gout[p * OHW + oh * d.OW + ow] / T(win.divisor);
           for (int64_t h = win.h0; h < win.h1; h++)
-            for (int64_t w = win.w0; w < win.w1; w++) g[h * d.W + w] += v;
+            for (int64_t w = win.w0; w < win.w1; w++) g[h * d.W + w] += q;
         }
+      }
     }
   });
 }
