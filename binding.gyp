@@ -25,7 +25,8 @@
         "native/copy.cc",
         "native/reduce.cc",
         "native/softmax.cc",
-        "native/optim.cc"
+        "native/optim.cc",
+        "native/malloc_tuning.cc"
       ],
       "include_dirs": ["native"],
       # gyp applies "cflags!" after merging, so it must not name flags added below (-O3).

@@ -3,7 +3,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { getBackend, type ReduceOp } from "../backend/index.js";
 import { isFloating } from "../tensor/dtype.js";
 import { fmtShape, normDims } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
 import {
   abs,
@@ -57,11 +57,33 @@ function asBlock(x: Tensor, dims: readonly number[]): [Tensor, number, number, n
   return [moved, x.numel() / Math.max(size, 1), size, 1];
 }
 
-function runReduce(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean): Tensor {
-  const [block, outer, size, inner] = asBlock(x, dims);
-  const out = empty(reducedShape(x.shape, dims, keepdim), x.dtype);
+/** Splits sorted dims into runs of adjacent dims: [0, 2, 3] gives [[0], [2, 3]]. */
+function adjacentRuns(dims: readonly number[]): number[][] {
+  const runs: number[][] = [];
+  for (const d of dims) {
+    const last = runs[runs.length - 1];
+    if (last && d === last[last.length - 1] + 1) last.push(d);
+    else runs.push([d]);
+  }
+  return runs;
+}
+
+function reduceRun(op: ReduceOp, x: Tensor, run: readonly number[]): Tensor {
+  const [block, outer, size, inner] = asBlock(x, run);
+  const out = empty(reducedShape(x.shape, run, true), x.dtype);
   getBackend().reduce(op, block.storage.data, outer, size, inner, out.storage.data);
   return out;
+}
+
+// Non-adjacent dims (a conv bias gradient sums [0, 2, 3]) are reduced one run at a time, last run
+// first, each pass shrinking the data; moving them together would copy the whole input first.
+function runReduce(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean): Tensor {
+  let out = x;
+  const runs = adjacentRuns(dims);
+  for (let r = runs.length - 1; r >= 0; r--) out = reduceRun(op, out, runs[r]);
+  if (runs.length === 0) out = reduceRun(op, x, []);
+  const shape = reducedShape(x.shape, dims, keepdim);
+  return new Tensor(out.storage, shape);
 }
 
 const Sum = definePrimitive<{ dims: number[]; keepdim: boolean }>({
