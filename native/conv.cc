@@ -5,6 +5,7 @@
 
 #include "gemm.h"
 #include "gemm_impl.h"
+#include "rowcopy.h"
 #include "conv.h"
 #include "scratch.h"
 #include "threadpool.h"
@@ -36,18 +37,18 @@ void im2col(const ConvDims& d, const T* x, int64_t channels, T* col) {
         T* row = col + ((c * d.KH + kh) * d.KW + kw) * OHW;
         int64_t owLo, owHi;
         validRange(d.W, d.sW, d.pW, kw * d.dW, d.OW, owLo, owHi);
-        std::fill(row, row + ohLo * d.OW, T(0));
+        zeroRow(row, ohLo * d.OW);
         for (int64_t oh = ohLo; oh < ohHi; oh++) {
           T* r = row + oh * d.OW;
           const T* xr = xc + (oh * d.sH - d.pH + kh * d.dH) * d.W + (kw * d.dW - d.pW);
-          std::fill(r, r + owLo, T(0));
+          zeroRow(r, owLo);
           if (d.sW == 1)
-            std::memcpy(r + owLo, xr + owLo, sizeof(T) * (owHi - owLo));
+            copyRow(r + owLo, xr + owLo, owHi - owLo);
           else
             for (int64_t ow = owLo; ow < owHi; ow++) r[ow] = xr[ow * d.sW];
-          std::fill(r + owHi, r + d.OW, T(0));
+          zeroRow(r + owHi, d.OW - owHi);
         }
-        std::fill(row + ohHi * d.OW, row + OHW, T(0));
+        zeroRow(row + ohHi * d.OW, OHW - ohHi * d.OW);
       }
     }
   }
@@ -92,16 +93,16 @@ void colSegment(const ConvDims& d, const T* x, int64_t kk, int64_t p0, int64_t l
     const int64_t run = std::min(len, d.OW - ow);
     const int64_t ih = oh * d.sH - d.pH + kh * d.dH;
     if (ih < 0 || ih >= d.H) {
-      std::fill(dst, dst + run, T(0));
+      zeroRow(dst, run);
     } else {
       const T* xr = xc + ih * d.W + (kw * d.dW - d.pW);
       const int64_t lo = std::max(ow, owLo), hi = std::max(lo, std::min(ow + run, owHi));
-      std::fill(dst, dst + (lo - ow), T(0));
+      zeroRow(dst, lo - ow);
       if (d.sW == 1)
-        std::memcpy(dst + (lo - ow), xr + lo, sizeof(T) * (hi - lo));
+        copyRow(dst + (lo - ow), xr + lo, hi - lo);
       else
         for (int64_t o = lo; o < hi; o++) dst[o - ow] = xr[o * d.sW];
-      std::fill(dst + (hi - ow), dst + run, T(0));
+      zeroRow(dst + (hi - ow), ow + run - hi);
     }
     dst += run;
     len -= run;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "gemm.h"
+#include "scratch.h"
 
 // GCC 12 flags the _mm512_undefined_*() placeholders inside its own AVX-512 intrinsic headers
 // (unpack, shuffle, reduce) as uninitialised uses; a known false positive.
@@ -98,14 +99,20 @@ void rowsNN(int64_t j0, int64_t j1, int64_t K, T alpha, const T* A, int64_t lda,
   constexpr int NR = 2 * Simd<T>::W;
   int64_t j = j0;
   for (; j + NR <= j1; j += NR) rowsStrip<T, R>(K, A, lda, B + j, ldb, C + j, ldc, alpha, beta);
-  // Ragged columns: plain dot products down B's columns.
+  if (j == j1) return;
+  // Ragged columns: the same strip kernel on zero-padded copies of B's and C's last columns
+  // (K x NR and R x NR, in L1).
+  const int64_t n = j1 - j;
+  T* bt = scratchOf<T>(kScratchGemmEdge, K * NR);
+  for (int64_t k = 0; k < K; k++) {
+    std::copy(B + k * ldb + j, B + k * ldb + j1, bt + k * NR);
+    std::fill(bt + k * NR + n, bt + (k + 1) * NR, T(0));
+  }
+  alignas(64) T ct[R * NR];
   for (int i = 0; i < R; i++)
-    for (int64_t jj = j; jj < j1; jj++) {
-      T s = 0;
-      for (int64_t k = 0; k < K; k++) s += A[i * lda + k] * B[k * ldb + jj];
-      T* c = C + i * ldc + jj;
-      *c = beta == T(0) ? alpha * s : alpha * s + beta * *c;
-    }
+    for (int64_t jj = 0; jj < NR; jj++) ct[i * NR + jj] = beta != T(0) && jj < n ? C[i * ldc + j + jj] : T(0);
+  rowsStrip<T, R>(K, A, lda, bt, NR, ct, NR, alpha, beta);
+  for (int i = 0; i < R; i++) std::copy(ct + i * NR, ct + i * NR + n, C + i * ldc + j);
 }
 
 }  // namespace
@@ -113,13 +120,27 @@ void rowsNN(int64_t j0, int64_t j1, int64_t K, T alpha, const T* A, int64_t lda,
 template <class T>
 void gemmSmallMNN(int64_t M, int64_t j0, int64_t j1, int64_t K, T alpha, const T* A, int64_t lda,
                   const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  // Groups of 6 rows: 12 accumulators + 2 B vectors + 1 broadcast fit AVX2's 16 registers too.
+  // Row groups sized to the register file: R x 2 accumulators + 2 B vectors + 1 broadcast, so
+  // 12 rows with AVX-512's 32 registers and 6 with AVX2's 16. Each group streams B once.
+#if defined(__AVX512F__)
+  constexpr int G = 12;
+#else
+  constexpr int G = 6;
+#endif
   int64_t i = 0;
-  for (; i + 6 <= M; i += 6)
-    rowsNN<T, 6>(j0, j1, K, alpha, A + i * lda, lda, B, ldb, beta, C + i * ldc, ldc);
+  for (; i + G <= M; i += G)
+    rowsNN<T, G>(j0, j1, K, alpha, A + i * lda, lda, B, ldb, beta, C + i * ldc, ldc);
   const T* a = A + i * lda;
   T* c = C + i * ldc;
   switch (M - i) {
+#if defined(__AVX512F__)
+    case 11: rowsNN<T, 11>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 10: rowsNN<T, 10>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 9: rowsNN<T, 9>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 8: rowsNN<T, 8>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 7: rowsNN<T, 7>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 6: rowsNN<T, 6>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+#endif
     case 5: rowsNN<T, 5>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
     case 4: rowsNN<T, 4>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
     case 3: rowsNN<T, 3>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
