@@ -195,7 +195,7 @@ void forwardImage(const ConvDims& d, const T* x, const T* w, const T* bias, T* o
       if (serial || Cg < 2) {
         im2col(d, xg, Cg, col);
       } else {
-        parallelFor(Cg, 1, [&](int64_t c0, int64_t c1) {
+        parallelFor(Cg, std::max<int64_t>(1, 32768 / (d.KH * d.KW * OHW)), [&](int64_t c0, int64_t c1) {
           im2col(d, xg + c0 * d.H * d.W, c1 - c0, col + c0 * d.KH * d.KW * OHW);
         });
       }
@@ -249,7 +249,7 @@ void backwardDataImage(const ConvDims& d, const T* gout, const T* w, T* gx, bool
       col2im(d, col, Cg, gxg);
     } else {
       // Channels own disjoint slices of gradX, so they can be scattered in parallel.
-      parallelFor(Cg, 1, [&](int64_t c0, int64_t c1) {
+      parallelFor(Cg, std::max<int64_t>(1, 32768 / (d.KH * d.KW * OHW)), [&](int64_t c0, int64_t c1) {
         col2im(d, col + c0 * d.KH * d.KW * OHW, c1 - c0, gxg + c0 * d.H * d.W);
       });
     }

@@ -93,26 +93,20 @@ inline void rowsStrip(int64_t K, const T* A, int64_t lda, const T* B, int64_t ld
     }
 }
 
+// Columns [j0, jt) in whole strips; the ragged columns [jt, j1) through bt, B's last columns
+// zero-padded to one strip (K x NR, shared by all row groups), with C's through a local tile.
 template <class T, int R>
-void rowsNN(int64_t j0, int64_t j1, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
-            int64_t ldb, T beta, T* C, int64_t ldc) {
+void rowsNN(int64_t j0, int64_t jt, int64_t j1, const T* bt, int64_t K, T alpha, const T* A,
+            int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   constexpr int NR = 2 * Simd<T>::W;
-  int64_t j = j0;
-  for (; j + NR <= j1; j += NR) rowsStrip<T, R>(K, A, lda, B + j, ldb, C + j, ldc, alpha, beta);
-  if (j == j1) return;
-  // Ragged columns: the same strip kernel on zero-padded copies of B's and C's last columns
-  // (K x NR and R x NR, in L1).
-  const int64_t n = j1 - j;
-  T* bt = scratchOf<T>(kScratchGemmEdge, K * NR);
-  for (int64_t k = 0; k < K; k++) {
-    std::copy(B + k * ldb + j, B + k * ldb + j1, bt + k * NR);
-    std::fill(bt + k * NR + n, bt + (k + 1) * NR, T(0));
-  }
+  for (int64_t j = j0; j < jt; j += NR) rowsStrip<T, R>(K, A, lda, B + j, ldb, C + j, ldc, alpha, beta);
+  if (jt == j1) return;
+  const int64_t n = j1 - jt;
   alignas(64) T ct[R * NR];
   for (int i = 0; i < R; i++)
-    for (int64_t jj = 0; jj < NR; jj++) ct[i * NR + jj] = beta != T(0) && jj < n ? C[i * ldc + j + jj] : T(0);
+    for (int64_t jj = 0; jj < NR; jj++) ct[i * NR + jj] = beta != T(0) && jj < n ? C[i * ldc + jt + jj] : T(0);
   rowsStrip<T, R>(K, A, lda, bt, NR, ct, NR, alpha, beta);
-  for (int i = 0; i < R; i++) std::copy(ct + i * NR, ct + i * NR + n, C + i * ldc + j);
+  for (int i = 0; i < R; i++) std::copy(ct + i * NR, ct + i * NR + n, C + i * ldc + jt);
 }
 
 }  // namespace
@@ -127,25 +121,35 @@ void gemmSmallMNN(int64_t M, int64_t j0, int64_t j1, int64_t K, T alpha, const T
 #else
   constexpr int G = 6;
 #endif
+  constexpr int NR = 2 * Simd<T>::W;
+  const int64_t jt = j0 + (j1 - j0) / NR * NR;
+  T* bt = nullptr;
+  if (jt < j1) {
+    bt = scratchOf<T>(kScratchGemmEdge, K * NR);
+    for (int64_t k = 0; k < K; k++) {
+      std::copy(B + k * ldb + jt, B + k * ldb + j1, bt + k * NR);
+      std::fill(bt + k * NR + (j1 - jt), bt + (k + 1) * NR, T(0));
+    }
+  }
   int64_t i = 0;
   for (; i + G <= M; i += G)
-    rowsNN<T, G>(j0, j1, K, alpha, A + i * lda, lda, B, ldb, beta, C + i * ldc, ldc);
+    rowsNN<T, G>(j0, jt, j1, bt, K, alpha, A + i * lda, lda, B, ldb, beta, C + i * ldc, ldc);
   const T* a = A + i * lda;
   T* c = C + i * ldc;
   switch (M - i) {
 #if defined(__AVX512F__)
-    case 11: rowsNN<T, 11>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
-    case 10: rowsNN<T, 10>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
-    case 9: rowsNN<T, 9>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
-    case 8: rowsNN<T, 8>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
-    case 7: rowsNN<T, 7>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
-    case 6: rowsNN<T, 6>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 11: rowsNN<T, 11>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 10: rowsNN<T, 10>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 9: rowsNN<T, 9>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 8: rowsNN<T, 8>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 7: rowsNN<T, 7>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 6: rowsNN<T, 6>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
 #endif
-    case 5: rowsNN<T, 5>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
-    case 4: rowsNN<T, 4>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
-    case 3: rowsNN<T, 3>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
-    case 2: rowsNN<T, 2>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
-    case 1: rowsNN<T, 1>(j0, j1, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 5: rowsNN<T, 5>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 4: rowsNN<T, 4>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 3: rowsNN<T, 3>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 2: rowsNN<T, 2>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
+    case 1: rowsNN<T, 1>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
     default: break;
   }
 }
