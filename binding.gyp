@@ -17,6 +17,7 @@
         "native/gemm_binding.cc",
         "native/conv.cc",
         "native/conv_binding.cc",
+        "native/conv_batched.cc",
         "native/pool.cc",
         "native/norm.cc",
         "native/unary.cc",

@@ -5,111 +5,14 @@
 
 #include "gemm.h"
 #include "gemm_impl.h"
-#include "rowcopy.h"
+#include "accumulate.h"
+#include "conv_cols.h"
 #include "conv.h"
 #include "scratch.h"
 #include "threadpool.h"
 
 namespace nabla {
 namespace {
-
-// Range [lo, hi) of output positions o for which o*s - p + k*d lies in [0, n).
-inline void validRange(int64_t n, int64_t s, int64_t p, int64_t kd, int64_t outN, int64_t& lo,
-                       int64_t& hi) {
-  int64_t base = kd - p;  // input index = o*s + base
-  lo = base >= 0 ? 0 : (-base + s - 1) / s;
-  hi = (n - base + s - 1) / s;  // first o with o*s + base >= n
-  if (n - base <= 0) hi = 0;
-  lo = std::min(lo, outN);
-  hi = std::max(lo, std::min(hi, outN));
-}
-
-// col[(c*KH + kh)*KW + kw][oh*OW + ow] = x[c][oh*sH - pH + kh*dH][ow*sW - pW + kw*dW] (0 outside).
-template <class T>
-void im2col(const ConvDims& d, const T* x, int64_t channels, T* col) {
-  const int64_t OHW = d.ohw();
-  for (int64_t c = 0; c < channels; c++) {
-    const T* xc = x + c * d.H * d.W;
-    for (int64_t kh = 0; kh < d.KH; kh++) {
-      int64_t ohLo, ohHi;
-      validRange(d.H, d.sH, d.pH, kh * d.dH, d.OH, ohLo, ohHi);
-      for (int64_t kw = 0; kw < d.KW; kw++) {
-        T* row = col + ((c * d.KH + kh) * d.KW + kw) * OHW;
-        int64_t owLo, owHi;
-        validRange(d.W, d.sW, d.pW, kw * d.dW, d.OW, owLo, owHi);
-        zeroRow(row, ohLo * d.OW);
-        for (int64_t oh = ohLo; oh < ohHi; oh++) {
-          T* r = row + oh * d.OW;
-          const T* xr = xc + (oh * d.sH - d.pH + kh * d.dH) * d.W + (kw * d.dW - d.pW);
-          zeroRow(r, owLo);
-          if (d.sW == 1)
-            copyRow(r + owLo, xr + owLo, owHi - owLo);
-          else
-            for (int64_t ow = owLo; ow < owHi; ow++) r[ow] = xr[ow * d.sW];
-          zeroRow(r + owHi, d.OW - owHi);
-        }
-        zeroRow(row + ohHi * d.OW, OHW - ohHi * d.OW);
-      }
-    }
-  }
-}
-
-// The adjoint of im2col: x[c][ih][iw] += col[...] (x must be zeroed by the caller).
-template <class T>
-void col2im(const ConvDims& d, const T* col, int64_t channels, T* x) {
-  const int64_t OHW = d.ohw();
-  for (int64_t c = 0; c < channels; c++) {
-    T* xc = x + c * d.H * d.W;
-    for (int64_t kh = 0; kh < d.KH; kh++) {
-      int64_t ohLo, ohHi;
-      validRange(d.H, d.sH, d.pH, kh * d.dH, d.OH, ohLo, ohHi);
-      for (int64_t kw = 0; kw < d.KW; kw++) {
-        const T* row = col + ((c * d.KH + kh) * d.KW + kw) * OHW;
-        int64_t owLo, owHi;
-        validRange(d.W, d.sW, d.pW, kw * d.dW, d.OW, owLo, owHi);
-        for (int64_t oh = ohLo; oh < ohHi; oh++) {
-          const T* r = row + oh * d.OW;
-          T* xr = xc + (oh * d.sH - d.pH + kh * d.dH) * d.W + (kw * d.dW - d.pW);
-          if (d.sW == 1)
-            for (int64_t ow = owLo; ow < owHi; ow++) xr[ow] += r[ow];
-          else
-            for (int64_t ow = owLo; ow < owHi; ow++) xr[ow * d.sW] += r[ow];
-        }
-      }
-    }
-  }
-}
-
-// Writes col(kk, p0 .. p0+len) (row kk = (c, kh, kw) of the column matrix, output pixels in
-// row-major order) to dst: the implicit-im2col access used when packing GEMM panels.
-template <class T>
-void colSegment(const ConvDims& d, const T* x, int64_t kk, int64_t p0, int64_t len, T* dst) {
-  const int64_t KK = d.KH * d.KW, c = kk / KK, r = kk % KK, kh = r / d.KW, kw = r % d.KW;
-  const T* xc = x + c * d.H * d.W;
-  int64_t owLo, owHi;
-  validRange(d.W, d.sW, d.pW, kw * d.dW, d.OW, owLo, owHi);
-  int64_t oh = p0 / d.OW, ow = p0 % d.OW;
-  while (len > 0) {
-    const int64_t run = std::min(len, d.OW - ow);
-    const int64_t ih = oh * d.sH - d.pH + kh * d.dH;
-    if (ih < 0 || ih >= d.H) {
-      zeroRow(dst, run);
-    } else {
-      const T* xr = xc + ih * d.W + (kw * d.dW - d.pW);
-      const int64_t lo = std::max(ow, owLo), hi = std::max(lo, std::min(ow + run, owHi));
-      zeroRow(dst, lo - ow);
-      if (d.sW == 1)
-        copyRow(dst + (lo - ow), xr + lo, hi - lo);
-      else
-        for (int64_t o = lo; o < hi; o++) dst[o - ow] = xr[o * d.sW];
-      zeroRow(dst + (hi - ow), ow + run - hi);
-    }
-    dst += run;
-    len -= run;
-    ow = 0;
-    oh++;
-  }
-}
 
 // Implicit im2col for column matrices beyond 8 MB per image (VGG/AlexNet-sized inputs: 100+ MB
 // of scratch per thread otherwise). Below that the materialised matrix stays in L3 and costs no
@@ -193,10 +96,10 @@ void forwardImage(const ConvDims& d, const T* x, const T* w, const T* bias, T* o
       }
     } else if (col) {
       if (serial || Cg < 2) {
-        im2col(d, xg, Cg, col);
+        im2col(d, xg, Cg, col, OHW);
       } else {
         parallelFor(Cg, std::max<int64_t>(1, 32768 / (d.KH * d.KW * OHW)), [&](int64_t c0, int64_t c1) {
-          im2col(d, xg + c0 * d.H * d.W, c1 - c0, col + c0 * d.KH * d.KW * OHW);
+          im2col(d, xg + c0 * d.H * d.W, c1 - c0, col + c0 * d.KH * d.KW * OHW, OHW);
         });
       }
       src = col;
@@ -215,6 +118,7 @@ void forwardImage(const ConvDims& d, const T* x, const T* w, const T* bias, T* o
 
 template <class T>
 void convForward(const ConvDims& d, const T* x, const T* w, const T* bias, T* out) {
+  if (convForwardBatched(d, x, w, bias, out)) return;
   const int64_t inSize = d.C * d.H * d.W, outSize = d.OC * d.ohw();
   if (perImage(d)) {
     parallelTasks(d.N, [&](int64_t n) {
@@ -246,11 +150,11 @@ void backwardDataImage(const ConvDims& d, const T* gout, const T* w, T* gx, bool
        OHW);
     T* gxg = gx + g * Cg * d.H * d.W;
     if (serial || Cg < 2) {
-      col2im(d, col, Cg, gxg);
+      col2im(d, col, Cg, gxg, OHW);
     } else {
       // Channels own disjoint slices of gradX, so they can be scattered in parallel.
       parallelFor(Cg, std::max<int64_t>(1, 32768 / (d.KH * d.KW * OHW)), [&](int64_t c0, int64_t c1) {
-        col2im(d, col + c0 * d.KH * d.KW * OHW, c1 - c0, gxg + c0 * d.H * d.W);
+        col2im(d, col + c0 * d.KH * d.KW * OHW, c1 - c0, gxg + c0 * d.H * d.W, OHW);
       });
     }
   }
@@ -260,6 +164,7 @@ void backwardDataImage(const ConvDims& d, const T* gout, const T* w, T* gx, bool
 
 template <class T>
 void convBackwardData(const ConvDims& d, const T* gout, const T* w, T* gx) {
+  if (convBackwardDataBatched(d, gout, w, gx)) return;
   const int64_t inSize = d.C * d.H * d.W, outSize = d.OC * d.ohw();
   if (perImage(d)) {
     parallelTasks(d.N, [&](int64_t n) {
@@ -303,7 +208,7 @@ void weightGradRange(const ConvDims& d, const T* gout, const T* x, T* gw, int64_
         continue;
       }
       if (col) {
-        im2col(d, xg, Cg, col);
+        im2col(d, xg, Cg, col, OHW);
         src = col;
       }
       T beta = overwrite && n == n0 ? T(0) : T(1);
@@ -319,7 +224,9 @@ template <class T>
 void convBackwardWeight(const ConvDims& d, const T* gout, const T* x, T* gw, T* gb) {
   const int64_t wSize = d.OC * d.kdim(), OHW = d.ohw();
   int64_t t = numThreads();
-  if (d.N >= 2 && t > 1 && !inParallelRegion()) {
+  if (convBackwardWeightBatched(d, gout, x, gw)) {
+    // gradW done; the bias gradient below is shared with the per-image path.
+  } else if (d.N >= 2 && t > 1 && !inParallelRegion()) {
     // Each task sums its images into a private buffer (task 0 straight into gradW); the buffers
     // are then added in a fixed order, so results do not depend on scheduling.
     int64_t tasks = std::min<int64_t>(t, d.N);
@@ -341,10 +248,10 @@ void convBackwardWeight(const ConvDims& d, const T* gout, const T* x, T* gw, T* 
   if (gb) {
     parallelFor(d.OC, 4, [&](int64_t o0, int64_t o1) {
       for (int64_t oc = o0; oc < o1; oc++) {
-        double s = 0;  // double accumulation: N*OH*OW terms per channel
+        double s = 0;  // N*OH*OW terms per channel: vector lanes, combined in double
         for (int64_t n = 0; n < d.N; n++) {
           const T* g = gout + (n * d.OC + oc) * OHW;
-          for (int64_t i = 0; i < OHW; i++) s += g[i];
+          s += laneSum<T>(OHW, [&](int64_t i) { return g[i]; });
         }
         gb[oc] = static_cast<T>(s);
       }
@@ -360,7 +267,7 @@ void im2colBatch(const ConvDims& d, const T* x, T* cols) {
   parallelFor(d.N * d.C, std::max<int64_t>(1, 8192 / (rows + 1)), [&](int64_t j0, int64_t j1) {
     for (int64_t j = j0; j < j1; j++) {
       int64_t n = j / d.C, c = j % d.C;
-      im2col(d, x + (n * d.C + c) * d.H * d.W, 1, cols + n * block + c * rows);
+      im2col(d, x + (n * d.C + c) * d.H * d.W, 1, cols + n * block + c * rows, d.ohw());
     }
   });
 }
@@ -373,7 +280,7 @@ void col2imBatch(const ConvDims& d, const T* cols, T* x) {
       int64_t n = j / d.C, c = j % d.C;
       T* xc = x + (n * d.C + c) * d.H * d.W;
       std::fill(xc, xc + d.H * d.W, T(0));
-      col2im(d, cols + n * block + c * rows, 1, xc);
+      col2im(d, cols + n * block + c * rows, 1, xc, d.ohw());
     }
   });
 }

@@ -22,6 +22,16 @@ void convBackwardData(const ConvDims& d, const T* gout, const T* w, T* gx);
 // gradW (and gradBias when non-null) are overwritten with the sums over the batch.
 template <class T>
 void convBackwardWeight(const ConvDims& d, const T* gout, const T* x, T* gw, T* gb);
+// Small images (OH*OW < 512): several images side by side in one GEMM ([Kd, k*OH*OW] columns),
+// so that the GEMM has long rows instead of a ragged 100-column one per image. They return false
+// when that does not apply (the caller then works per image).
+template <class T>
+bool convForwardBatched(const ConvDims& d, const T* x, const T* w, const T* bias, T* out);
+template <class T>
+bool convBackwardDataBatched(const ConvDims& d, const T* gout, const T* w, T* gx);
+template <class T>
+bool convBackwardWeightBatched(const ConvDims& d, const T* gout, const T* x, T* gw);
+
 // cols[N, C*KH*KW, OH*OW] from x (groups and OC are ignored); col2im overwrites x.
 template <class T>
 void im2colBatch(const ConvDims& d, const T* x, T* cols);

@@ -12,6 +12,7 @@ enum ScratchSlot {
   kScratchGemmEdge,   // gemm edge tile
   kScratchCol,        // conv im2col / col2im buffer
   kScratchPartial,    // per-task partial results owned by the calling thread
+  kScratchConvOut,    // conv: GEMM output / gathered gradients of several images
   kScratchMisc,
   kScratchSlots
 };

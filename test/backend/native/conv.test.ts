@@ -102,6 +102,9 @@ const CASES: Conv[] = [
   { ...base, N: 8, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5, pH: 2, pW: 2 }, // LeNet's first layer
   { ...base, N: 1, C: 3, H: 4, W: 4, OC: 2, KH: 5, KW: 5, pH: 2, pW: 2 }, // kernel larger than input
   { ...base, N: 2, C: 2, H: 6, W: 6, OC: 2, KH: 1, KW: 1, sH: 2, sW: 2 },
+  // Small images: several per GEMM (41 + 9 images here, a ragged last chunk).
+  { ...base, N: 50, C: 3, H: 5, W: 5, OC: 4, KH: 3, KW: 3, pH: 1, pW: 1 },
+  { ...base, N: 37, C: 4, H: 6, W: 7, OC: 6, KH: 2, KW: 3, sH: 2, pW: 1, groups: 2 },
   // Column matrices above 8 MB with more than 8 output channels: the implicit-im2col path
   // (panels packed straight from the image), split across threads (N = 1) and per image (N = 2).
   { ...base, N: 1, C: 16, H: 200, W: 190, OC: 12, KH: 3, KW: 3, pH: 1, pW: 1, dW: 2 },
