@@ -196,12 +196,22 @@ inline void packA(bool trans, const T* A, int64_t lda, int64_t mc, int64_t kc, T
     int m = static_cast<int>(std::min<int64_t>(MR, mc - p));
     T* o = out + p * kc;
     if (trans) {
-      // op(A)(i, k) = A[k*lda + i]: MR contiguous values per k.
-      for (int64_t k = 0; k < kc; k++) {
-        const T* src = A + k * lda + p;
-        T* d = o + k * MR;
-        for (int i = 0; i < m; i++) d[i] = alpha * src[i];
-        for (int i = m; i < MR; i++) d[i] = T(0);
+      // op(A)(i, k) = A[k*lda + i]: MR contiguous values per k. Full slivers get a constant
+      // trip count, which the compiler turns into whole-vector moves.
+      if (m == MR) {
+        for (int64_t k = 0; k < kc; k++) {
+          const T* src = A + k * lda + p;
+          T* d = o + k * MR;
+#pragma GCC unroll 16
+          for (int i = 0; i < MR; i++) d[i] = alpha * src[i];
+        }
+      } else {
+        for (int64_t k = 0; k < kc; k++) {
+          const T* src = A + k * lda + p;
+          T* d = o + k * MR;
+          for (int i = 0; i < m; i++) d[i] = alpha * src[i];
+          for (int i = m; i < MR; i++) d[i] = T(0);
+        }
       }
     } else {
       // op(A)(i, k) = A[i*lda + k]: read rows contiguously, write with stride MR. Blocks of 64 k
