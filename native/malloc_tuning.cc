@@ -7,6 +7,9 @@
 // thresholds makes glibc reuse the same heap pages from step to step (what PyTorch users get with
 // MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_). Set NABLA_MALLOC_TUNING=0 to keep glibc's
 // defaults; an explicit MALLOC_*_ variable in the environment is also left alone.
+// Measured on a LeNet-BN step: glibc defaults ~840 page faults, this call ~330, the two variables
+// set before the process starts ~2 (memory Node took before the addon loaded keeps the old
+// policy), so `npm start` and `npm run e2e` also set the variables.
 #if defined(__GLIBC__)
 #include <malloc.h>
 #include <cstdlib>
