@@ -1,0 +1,113 @@
+// Training rows: examples/s over an epoch of Fashion-MNIST (60,000 images; 10,000 with --quick)
+// for the registry's softmax, mlp, lenet and lenet-bn, batch 256, SGD; then the page-fault
+// measurement: LeNet-BN with glibc malloc keeping freed pages, beside the default-malloc row.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { loadFashionMnist } from "../../src/data/embedded.js";
+import { getBackend } from "../../src/backend/index.js";
+import { get as getModel } from "../../src/models/registry.js";
+import { allCores } from "./threads.js";
+import { KEEP_PAGES_ENV } from "./torch.js";
+import type { ChildSpec } from "./train-child.js";
+import type { BenchOptions, Measure, Workload } from "./workload.js";
+
+const MODELS: { model: string; label: string; init: "normal" | "xavier" }[] = [
+  { model: "softmax", label: "softmax regression (lr 0.1)", init: "normal" },
+  { model: "mlp", label: "MLP 784-256-10 (lr 0.1)", init: "normal" },
+  { model: "lenet", label: "LeNet (lr 0.9)", init: "xavier" },
+  { model: "lenet-bn", label: "LeNet-BN (lr 1.0)", init: "xavier" },
+];
+
+/** The training images (every 6th with --quick, so all classes stay) as raw uint8 files for both sides. */
+function trainingData(quick: boolean) {
+  const ds = loadFashionMnist("train");
+  const step = quick ? 6 : 1;
+  const count = Math.floor(ds.count / step);
+  const images = new Uint8Array(count * 784);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    images.set(ds.images.subarray(i * step * 784, (i * step + 1) * 784), i * 784);
+    labels[i] = ds.labels[i * step]!;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "nabla-bench-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const files = { images: join(dir, "images.u8"), labels: join(dir, "labels.u8") };
+  writeFileSync(files.images, images);
+  writeFileSync(files.labels, labels);
+  return { count, files };
+}
+
+/** Runs `spec` in a child process with environment `env`. */
+async function trainInChild(spec: ChildSpec, env: NodeJS.ProcessEnv): Promise<Measure> {
+  const child = fileURLToPath(new URL("./train-child.ts", import.meta.url));
+  const tsx = import.meta.resolve("tsx");
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", tsx, child, JSON.stringify(spec)],
+    { env, maxBuffer: 1 << 20 },
+  );
+  const result = JSON.parse(stdout.trim().split("\n").pop()!) as Measure & { backend: string };
+  if (result.backend !== getBackend().name)
+    throw new Error(
+      `the child ran on the ${result.backend} backend, this process on ${getBackend().name}`,
+    );
+  return { value: result.value, faults: result.faults };
+}
+
+/**
+ * The training rows, then LeNet-BN again with glibc malloc told to keep freed pages. nabla runs
+ * each row in a fresh child process with glibc's default malloc settings, so that a row does not
+ * depend on what earlier rows did to the heap (glibc raises its mmap threshold after freeing a
+ * large block: after the sgemm rows, later rows would see fewer page faults than a fresh process).
+ */
+export function trainWorkloads(opts: BenchOptions): Workload[] {
+  const data = trainingData(opts.quick);
+  const common = { count: data.count, warmupBatches: 5, epochs: opts.quick ? 1 : 2 };
+  const defaultMalloc = { ...process.env };
+  for (const k of Object.keys(KEEP_PAGES_ENV)) delete defaultMalloc[k];
+  let lenetBN: Measure | null = null; // for the last row's note
+  const rows: Workload[] = MODELS.map(({ model, label, init }) => {
+    const spec: ChildSpec = { model, init, ...common, ...data.files };
+    return {
+      section: "train",
+      name: label,
+      unit: "examples/s",
+      higherIsBetter: true,
+      nabla: async () => {
+        const m = await trainInChild(spec, defaultMalloc);
+        if (model === "lenet-bn") lenetBN = m;
+        return m;
+      },
+      torch: {
+        kind: "train",
+        model,
+        init,
+        lr: getModel(model).defaults.lr,
+        batchSize: getModel(model).defaults.batchSize,
+        threads: allCores(),
+        ...common,
+        ...data.files,
+      },
+      target: { ratio: 1.0 },
+    };
+  });
+  let kept: Measure | null = null;
+  const spec: ChildSpec = { model: "lenet-bn", init: "xavier", ...common, ...data.files };
+  rows.push({
+    section: "train",
+    name: "LeNet-BN, nabla with MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ set (as torch fast)",
+    unit: "examples/s",
+    higherIsBetter: true,
+    nabla: async () => (kept = await trainInChild(spec, { ...process.env, ...KEEP_PAGES_ENV })),
+    torch: null,
+    note: () =>
+      lenetBN && kept
+        ? `${(kept.value / lenetBN.value).toFixed(2)}× the LeNet-BN row (default malloc)`
+        : "",
+  });
+  return rows;
+}
