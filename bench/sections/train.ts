@@ -1,6 +1,6 @@
 // Training rows: examples/s over an epoch of Fashion-MNIST (60,000 images; 10,000 with --quick)
 // for the registry's softmax, mlp, lenet and lenet-bn, batch 256, SGD; then the page-fault
-// measurement: LeNet-BN with glibc malloc keeping freed pages, beside the default-malloc row.
+// measurement: LeNet-BN on glibc's default malloc and with malloc keeping freed pages.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,17 +59,18 @@ async function trainInChild(spec: ChildSpec, env: NodeJS.ProcessEnv): Promise<Me
 }
 
 /**
- * The training rows, then LeNet-BN again with glibc malloc told to keep freed pages. nabla runs
- * each row in a fresh child process with glibc's default malloc settings, so that a row does not
- * depend on what earlier rows did to the heap (glibc raises its mmap threshold after freeing a
- * large block: after the sgemm rows, later rows would see fewer page faults than a fresh process).
+ * The training rows, then LeNet-BN again on glibc's default malloc and with malloc told to keep
+ * freed pages. nabla runs each row in a fresh child process, so that a row does not depend on what
+ * earlier rows did to the heap (glibc raises its mmap threshold after freeing a large block: after
+ * the sgemm rows, later rows would see fewer page faults than a fresh process). The training rows
+ * run as users get nabla: MALLOC_* unset, the addon's own load-time malloc tuning as configured.
  */
 export function trainWorkloads(opts: BenchOptions): Workload[] {
   const data = trainingData(opts.quick);
   const common = { count: data.count, warmupBatches: 5, epochs: opts.quick ? 1 : 2 };
-  const defaultMalloc = { ...process.env };
-  for (const k of Object.keys(KEEP_PAGES_ENV)) delete defaultMalloc[k];
-  let lenetBN: Measure | null = null; // for the last row's note
+  const unset = { ...process.env };
+  for (const k of Object.keys(KEEP_PAGES_ENV)) delete unset[k];
+  let lenetBN: Measure | null = null; // for the notes of the last rows
   const rows: Workload[] = MODELS.map(({ model, label, init }) => {
     const spec: ChildSpec = { model, init, ...common, ...data.files };
     return {
@@ -78,7 +79,7 @@ export function trainWorkloads(opts: BenchOptions): Workload[] {
       unit: "examples/s",
       higherIsBetter: true,
       nabla: async () => {
-        const m = await trainInChild(spec, defaultMalloc);
+        const m = await trainInChild(spec, unset);
         if (model === "lenet-bn") lenetBN = m;
         return m;
       },
@@ -95,19 +96,25 @@ export function trainWorkloads(opts: BenchOptions): Workload[] {
       target: { ratio: 1.0 },
     };
   });
-  let kept: Measure | null = null;
   const spec: ChildSpec = { model: "lenet-bn", init: "xavier", ...common, ...data.files };
-  rows.push({
-    section: "train",
-    name: "LeNet-BN, nabla with MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ set (as torch fast)",
-    unit: "examples/s",
-    higherIsBetter: true,
-    nabla: async () => (kept = await trainInChild(spec, { ...process.env, ...KEEP_PAGES_ENV })),
-    torch: null,
-    note: () =>
-      lenetBN && kept
-        ? `${(kept.value / lenetBN.value).toFixed(2)}× the LeNet-BN row (default malloc)`
-        : "",
-  });
+  const variants: [string, NodeJS.ProcessEnv][] = [
+    ["glibc's default malloc (NABLA_MALLOC_TUNING=0)", { ...unset, NABLA_MALLOC_TUNING: "0" }],
+    [
+      "MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ set (as torch fast)",
+      { ...unset, ...KEEP_PAGES_ENV },
+    ],
+  ];
+  for (const [label, env] of variants) {
+    let m: Measure | null = null;
+    rows.push({
+      section: "train",
+      name: `LeNet-BN, nabla on ${label}`,
+      unit: "examples/s",
+      higherIsBetter: true,
+      nabla: async () => (m = await trainInChild(spec, env)),
+      torch: null,
+      note: () => (lenetBN && m ? `${(m.value / lenetBN.value).toFixed(2)}× the LeNet-BN row` : ""),
+    });
+  }
   return rows;
 }
