@@ -26,8 +26,7 @@
         "native/copy.cc",
         "native/reduce.cc",
         "native/softmax.cc",
-        "native/optim.cc",
-        "native/malloc_tuning.cc"
+        "native/optim.cc"
       ],
       "include_dirs": ["native"],
       # gyp applies "cflags!" after merging, so it must not name flags added below (-O3).

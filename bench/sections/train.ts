@@ -98,7 +98,6 @@ export function trainWorkloads(opts: BenchOptions): Workload[] {
   });
   const spec: ChildSpec = { model: "lenet-bn", init: "xavier", ...common, ...data.files };
   const variants: [string, NodeJS.ProcessEnv][] = [
-    ["glibc's default malloc (NABLA_MALLOC_TUNING=0)", { ...unset, NABLA_MALLOC_TUNING: "0" }],
     [
       "MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ set (as torch fast)",
       { ...unset, ...KEEP_PAGES_ENV },

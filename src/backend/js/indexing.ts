@@ -74,7 +74,10 @@ export function indexSelect(
     for (let j = 0; j < n; j++) {
       const src = (o * size + index[j]) * inner;
       const dst = (o * n + j) * inner;
-      for (let i = 0; i < inner; i++) out[dst + i] = x[src + i];
+      // Whole rows (an image of a batch) copy as one memcpy; short rows element by element.
+      if (inner >= 64 && out.constructor === x.constructor)
+        out.set(x.subarray(src, src + inner), dst);
+      else for (let i = 0; i < inner; i++) out[dst + i] = x[src + i];
     }
   }
 }

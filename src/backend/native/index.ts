@@ -85,6 +85,11 @@ function broadcastStrides(v: View, shape: readonly number[]): Int32Array {
 // Strides and offsets travel as int32 to the addon; views beyond that range use the js kernels.
 const fitsInt32 = (v: View) => v.data.length <= 0x7fffffff;
 
+// Below this many output elements a call into the addon (argument checks, typed-array lookups,
+// thread-pool dispatch) costs more than the arithmetic, so the js kernel runs instead: it keeps
+// the per-op overhead of tiny ops at the js backend's level.
+const SMALL = 2048;
+
 /** Builds the backend over a loaded addon. */
 export function createNativeBackend(m: NativeAddon): Backend {
   const js = jsBackend;
@@ -94,7 +99,8 @@ export function createNativeBackend(m: NativeAddon): Backend {
     name: "native",
 
     copy(src: View, out: TypedArray): void {
-      if (!sameKind(src.data, out) || !fitsInt32(src)) return js.copy(src, out);
+      if (out.length < SMALL || !sameKind(src.data, out) || !fitsInt32(src))
+        return js.copy(src, out);
       m.copyStrided(
         src.data,
         src.offset,
@@ -106,7 +112,7 @@ export function createNativeBackend(m: NativeAddon): Backend {
     },
 
     unary(op: UnaryOp, x: View, out: TypedArray, p?: number): void {
-      if (!NATIVE_UNARY.has(op) || !isFloat(out) || !sameKind(x.data, out))
+      if (out.length < SMALL || !NATIVE_UNARY.has(op) || !isFloat(out) || !sameKind(x.data, out))
         return js.unary(op, x, out, p);
       if (isDense(x)) {
         m.unary(op as NativeUnaryOp, x.data as FloatArray, x.offset, out, out.length, p);
@@ -132,7 +138,11 @@ export function createNativeBackend(m: NativeAddon): Backend {
       gradIn: TypedArray,
       p?: number,
     ): void {
-      if (!NATIVE_UNARY_GRAD.has(op) || !floatsAlike(x, out, gradOut, gradIn))
+      if (
+        gradIn.length < SMALL ||
+        !NATIVE_UNARY_GRAD.has(op) ||
+        !floatsAlike(x, out, gradOut, gradIn)
+      )
         return js.unaryBackward(op, x, out, gradOut, gradIn, p);
       m.unaryBackward(
         op as NativeUnaryGradOp,
@@ -150,7 +160,7 @@ export function createNativeBackend(m: NativeAddon): Backend {
         sameKind(a.data, out) &&
         sameKind(b.data, out) &&
         (isFloat(out) || (out instanceof Int32Array && op !== "div"));
-      if (!NATIVE_BINARY.has(op) || !typeOk || !fitsInt32(a) || !fitsInt32(b))
+      if (out.length < SMALL || !NATIVE_BINARY.has(op) || !typeOk || !fitsInt32(a) || !fitsInt32(b))
         return js.binary(op, a, b, out, shape);
       m.binary(
         op as NativeBinaryOp,
@@ -167,7 +177,7 @@ export function createNativeBackend(m: NativeAddon): Backend {
 
     reduce(op, x, outer, size, inner, out): void {
       // Empty max/min: the js kernel defines the result (the addon rejects it).
-      if (!isFloat(x) || !sameKind(x, out) || size === 0)
+      if (x.length < SMALL || !isFloat(x) || !sameKind(x, out) || size === 0)
         return js.reduce(op, x, outer, size, inner, out);
       m.reduce(op, x, outer, size, inner, out as FloatArray);
     },
