@@ -5,7 +5,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
 import { where } from "./elementwise.js";
 import { narrow } from "./shape.js";
-import { dense, empty, splitAt } from "./util.js";
+import { dense, empty, splitAt, view } from "./util.js";
 
 function checkIndex(op: string, index: Tensor, size: number, dim: number): Int32Array {
   if (index.dtype !== "int32") {
@@ -82,7 +82,7 @@ const ScatterAdd = definePrimitive<{ dim: number; index: Tensor }>({
   forward(_ctx, [x, src], { dim, index }) {
     const [outer, size, inner] = splitAt(x.shape, dim);
     const idx = checkIndex("scatterAdd", index, size, dim);
-    const out = dense(x) === x ? cloneData(x) : dense(x);
+    const out = freshCopy(x);
     getBackend().scatterAdd(
       dense(src).storage.data,
       outer,
@@ -105,7 +105,7 @@ const Scatter = definePrimitive<{ dim: number; index: Tensor }>({
   forward(_ctx, [x, src], { dim, index }) {
     const [outer, size, inner] = splitAt(x.shape, dim);
     const idx = checkIndex("scatter", index, size, dim);
-    const out = dense(x) === x ? cloneData(x) : dense(x);
+    const out = freshCopy(x);
     getBackend().scatter(
       dense(src).storage.data,
       outer,
@@ -124,9 +124,10 @@ const Scatter = definePrimitive<{ dim: number; index: Tensor }>({
   ],
 });
 
-function cloneData(x: Tensor): Tensor {
+// scatter writes into a copy: the input keeps its values (these ops are out of place).
+function freshCopy(x: Tensor): Tensor {
   const out = empty(x.shape, x.dtype);
-  out.storage.data.set(x.storage.data.subarray(x.offset, x.offset + x.numel()));
+  getBackend().copy(view(x), out.storage.data);
   return out;
 }
 

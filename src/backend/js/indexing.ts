@@ -30,14 +30,7 @@ export function scatterAdd(
   size: number,
   out: TypedArray,
 ): void {
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < n; j++) {
-      for (let i = 0; i < inner; i++) {
-        const at = (o * n + j) * inner + i;
-        out[(o * size + index[at]) * inner + i] += src[at];
-      }
-    }
-  }
+  scatterInto(src, outer, n, inner, index, size, out, true);
 }
 
 /** Reference scatter along axis 1 (last write wins). */
@@ -50,11 +43,26 @@ export function scatter(
   size: number,
   out: TypedArray,
 ): void {
+  scatterInto(src, outer, n, inner, index, size, out, false);
+}
+
+// `out[o, index[o, j, i], i] (+)= src[o, j, i]`: the shared loop of scatter and scatter-add.
+function scatterInto(
+  src: TypedArray,
+  outer: number,
+  n: number,
+  inner: number,
+  index: Int32Array,
+  size: number,
+  out: TypedArray,
+  accumulate: boolean,
+): void {
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < n; j++) {
       for (let i = 0; i < inner; i++) {
         const at = (o * n + j) * inner + i;
-        out[(o * size + index[at]) * inner + i] = src[at];
+        const dst = (o * size + index[at]) * inner + i;
+        out[dst] = accumulate ? out[dst] + src[at] : src[at];
       }
     }
   }
