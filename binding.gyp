@@ -26,7 +26,8 @@
         "native/copy.cc",
         "native/reduce.cc",
         "native/softmax.cc",
-        "native/optim.cc"
+        "native/optim.cc",
+        "native/memory.cc"
       ],
       "include_dirs": ["native"],
       # gyp applies "cflags!" after merging, so it must not name flags added below (-O3).

@@ -15,7 +15,8 @@ namespace nabla {
   X(softmaxForward) X(logSoftmaxForward) X(softmaxBackward) X(logSoftmaxBackward)       \
   X(crossEntropyForward) X(crossEntropyBackward)                                        \
   X(sgdStep) X(adamStep) X(rmspropStep) X(adagradStep) X(adadeltaStep)                \
-  X(im2col) X(col2im)
+  X(im2col) X(col2im)                                                       \
+  X(allocBuffer) X(memoryPoolStats) X(emptyMemoryPool)
 
 #define NABLA_DECLARE(name) napi_value name(napi_env env, napi_callback_info info);
 NABLA_KERNELS(NABLA_DECLARE)

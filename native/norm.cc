@@ -2,6 +2,7 @@
 // channel is the unit of parallel work; statistics accumulate in double.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "accumulate.h"
 #include "kernels.h"
@@ -11,11 +12,72 @@
 namespace nabla {
 namespace {
 
+// Up to this many elements per channel per sample, channels are processed as slices of whole
+// [C*HW] rows, which is fast for BatchNorm1d (HW = 1) and small feature maps; larger planes go
+// one channel at a time (the per-slice accumulators would outgrow the cache).
+constexpr int64_t kRowSweepMaxHW = 4096;
+
+// Per-element accumulators of one thread's channel slice [c0, c1) across all N samples.
+struct SliceSums {
+  std::vector<double> a, b;
+  explicit SliceSums(int64_t len) : a(len, 0.0), b(len, 0.0) {}
+};
+
 template <class T>
-void forwardTrain(const T* x, const T* w, const T* b, T* out, T* mean, T* invstd, int64_t N,
-                  int64_t C, int64_t HW, double eps) {
+void forwardTrainRows(const T* x, const T* w, const T* b, T* out, T* mean, T* invstd, int64_t N,
+                      int64_t C, int64_t HW, double eps) {
   const double cnt = double(N) * HW;
+  const int64_t R = C * HW;
   parallelFor(C, std::max<int64_t>(1, 32768 / (N * HW + 1)), [&](int64_t c0, int64_t c1) {
+    const int64_t j0 = c0 * HW, L = (c1 - c0) * HW;
+    // One pass for both moments, shifted by a sample of each channel (its first value) so that
+    // a large common offset cancels before squaring: var = (sum d^2 - (sum d)^2 / cnt) / cnt.
+    std::vector<T> shift(L), scale(L), bias(L);
+    for (int64_t c = c0; c < c1; c++)
+      std::fill(shift.begin() + (c - c0) * HW, shift.begin() + (c - c0 + 1) * HW, x[c * HW]);
+    SliceSums sums(L);
+    double* s1 = sums.a.data();
+    double* s2 = sums.b.data();
+    const T* sh = shift.data();
+    for (int64_t n = 0; n < N; n++) {
+      const T* xp = x + n * R + j0;
+      for (int64_t j = 0; j < L; j++) {
+        double d = double(xp[j] - sh[j]);
+        s1[j] += d;
+        s2[j] += d * d;
+      }
+    }
+    for (int64_t c = c0; c < c1; c++) {
+      double t1 = 0, t2 = 0;
+      for (int64_t i = (c - c0) * HW; i < (c - c0 + 1) * HW; i++) t1 += s1[i], t2 += s2[i];
+      const double k = double(x[c * HW]);
+      const double m = cnt > 0 ? k + t1 / cnt : 0;
+      const double var = cnt > 0 ? std::max(0.0, (t2 - t1 * t1 / cnt) / cnt) : 0;  // biased
+      const double is = 1.0 / std::sqrt(var + eps);
+      mean[c] = static_cast<T>(m);
+      invstd[c] = static_cast<T>(is);
+      const T sc = static_cast<T>((w ? double(w[c]) : 1.0) * is);
+      const int64_t from = (c - c0) * HW, to = from + HW;
+      // The shift now holds the mean: centring first keeps precision when |mean| >> std.
+      std::fill(shift.begin() + from, shift.begin() + to, mean[c]);
+      std::fill(scale.begin() + from, scale.begin() + to, sc);
+      std::fill(bias.begin() + from, bias.begin() + to, b ? b[c] : T(0));
+    }
+    const T* scp = scale.data();
+    const T* bip = bias.data();
+    for (int64_t n = 0; n < N; n++) {
+      const T* xp = x + n * R + j0;
+      T* op = out + n * R + j0;
+      for (int64_t j = 0; j < L; j++) op[j] = (xp[j] - sh[j]) * scp[j] + bip[j];
+    }
+  });
+}
+
+template <class T>
+void forwardTrainPlanes(const T* x, const T* w, const T* b, T* out, T* mean, T* invstd, int64_t N,
+                        int64_t C, int64_t HW, double eps) {
+  const double cnt = double(N) * HW;
+  parallelFor(C, 1, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; c++) {
       // Two passes (mean, then centred squares): no cancellation for large means.
       double s = 0;
@@ -53,6 +115,15 @@ void forwardTrain(const T* x, const T* w, const T* b, T* out, T* mean, T* invstd
 }
 
 template <class T>
+void forwardTrain(const T* x, const T* w, const T* b, T* out, T* mean, T* invstd, int64_t N,
+                  int64_t C, int64_t HW, double eps) {
+  if (HW <= kRowSweepMaxHW)
+    forwardTrainRows(x, w, b, out, mean, invstd, N, C, HW, eps);
+  else
+    forwardTrainPlanes(x, w, b, out, mean, invstd, N, C, HW, eps);
+}
+
+template <class T>
 void forwardEval(const T* x, const T* w, const T* b, const T* rm, const T* rv, T* out, int64_t N,
                  int64_t C, int64_t HW, double eps) {
   parallelFor(N * C, std::max<int64_t>(1, 32768 / (HW + 1)), [&](int64_t p0, int64_t p1) {
@@ -71,33 +142,82 @@ void forwardEval(const T* x, const T* w, const T* b, const T* rm, const T* rv, T
 
 // Training-mode backward: with xhat = (x - mean) * invstd,
 //   gradBias = sum(g), gradWeight = sum(g * xhat),
-//   gradX = w * invstd * (g - gradBias/cnt - xhat * gradWeight/cnt).
+//   gradX = w * invstd * (g - gradBias/cnt - xhat * gradWeight/cnt)
+//         = a*g + bq*(x - mean) + k with per-channel constants a, bq, k.
+struct BackwardConsts {
+  double a, bq, k;
+};
+
+inline BackwardConsts backwardConsts(double sg, double sgxhat, double wc, double is, double cnt) {
+  const double a = wc * is;
+  return {a, cnt > 0 ? -a * is * sgxhat / cnt : 0, cnt > 0 ? -a * sg / cnt : 0};
+}
+
 template <class T>
-void backward(const T* go, const T* x, const T* w, const T* mean, const T* invstd, T* gx, T* gw,
-              T* gb, int64_t N, int64_t C, int64_t HW) {
+void backwardRows(const T* go, const T* x, const T* w, const T* mean, const T* invstd, T* gx, T* gw,
+                  T* gb, int64_t N, int64_t C, int64_t HW) {
   const double cnt = double(N) * HW;
+  const int64_t R = C * HW;
   parallelFor(C, std::max<int64_t>(1, 32768 / (N * HW + 1)), [&](int64_t c0, int64_t c1) {
+    const int64_t j0 = c0 * HW, L = (c1 - c0) * HW;
+    std::vector<T> tm(L), ta(L), tb(L), tk(L);
+    for (int64_t c = c0; c < c1; c++)
+      std::fill(tm.begin() + (c - c0) * HW, tm.begin() + (c - c0 + 1) * HW, mean[c]);
+    SliceSums sums(L);
+    double* sg = sums.a.data();
+    double* sgx = sums.b.data();
+    const T* mp = tm.data();
+    for (int64_t n = 0; n < N; n++) {
+      const T* gp = go + n * R + j0;
+      const T* xp = x + n * R + j0;
+      for (int64_t j = 0; j < L; j++) {
+        sg[j] += double(gp[j]);
+        sgx[j] += double(gp[j] * (xp[j] - mp[j]));
+      }
+    }
     for (int64_t c = c0; c < c1; c++) {
-      const double m = mean[c], is = invstd[c];
-      const T tm0 = static_cast<T>(m);
+      double t1 = 0, t2 = 0;
+      for (int64_t i = (c - c0) * HW; i < (c - c0 + 1) * HW; i++) t1 += sg[i], t2 += sgx[i];
+      const double is = invstd[c], sgxhat = t2 * is;
+      if (gb) gb[c] = static_cast<T>(t1);
+      if (gw) gw[c] = static_cast<T>(sgxhat);
+      const BackwardConsts k = backwardConsts(t1, sgxhat, w ? double(w[c]) : 1.0, is, cnt);
+      std::fill(ta.begin() + (c - c0) * HW, ta.begin() + (c - c0 + 1) * HW, T(k.a));
+      std::fill(tb.begin() + (c - c0) * HW, tb.begin() + (c - c0 + 1) * HW, T(k.bq));
+      std::fill(tk.begin() + (c - c0) * HW, tk.begin() + (c - c0 + 1) * HW, T(k.k));
+    }
+    if (!gx) return;
+    const T *ap = ta.data(), *bp = tb.data(), *kp = tk.data();
+    for (int64_t n = 0; n < N; n++) {
+      const T* gp = go + n * R + j0;
+      const T* xp = x + n * R + j0;
+      T* op = gx + n * R + j0;
+      for (int64_t j = 0; j < L; j++) op[j] = ap[j] * gp[j] + bp[j] * (xp[j] - mp[j]) + kp[j];
+    }
+  });
+}
+
+template <class T>
+void backwardPlanes(const T* go, const T* x, const T* w, const T* mean, const T* invstd, T* gx,
+                    T* gw, T* gb, int64_t N, int64_t C, int64_t HW) {
+  const double cnt = double(N) * HW;
+  parallelFor(C, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; c++) {
+      const double is = invstd[c];
+      const T tm = mean[c];
       double sg = 0, sgx = 0;
       for (int64_t n = 0; n < N; n++) {
         const T* gp = go + (n * C + c) * HW;
         const T* xp = x + (n * C + c) * HW;
         sg += laneSum<T>(HW, [&](int64_t i) { return gp[i]; });
-        sgx += laneSum<T>(HW, [&](int64_t i) { return gp[i] * (xp[i] - tm0); });
+        sgx += laneSum<T>(HW, [&](int64_t i) { return gp[i] * (xp[i] - tm); });
       }
       double sgxhat = sgx * is;
       if (gb) gb[c] = static_cast<T>(sg);
       if (gw) gw[c] = static_cast<T>(sgxhat);
       if (!gx) continue;
-      double wc = w ? double(w[c]) : 1.0;
-      // gradX = a*g + bq*(x - mean) + k with the per-channel constants folded once.
-      const double a = wc * is;
-      const double bq = cnt > 0 ? -a * is * sgxhat / cnt : 0;
-      const double k = cnt > 0 ? -a * sg / cnt : 0;
-      const T ta = static_cast<T>(a), tb = static_cast<T>(bq), tk = static_cast<T>(k);
-      const T tm = static_cast<T>(m);
+      const BackwardConsts k = backwardConsts(sg, sgxhat, w ? double(w[c]) : 1.0, is, cnt);
+      const T ta = static_cast<T>(k.a), tb = static_cast<T>(k.bq), tk = static_cast<T>(k.k);
       for (int64_t n = 0; n < N; n++) {
         const T* gp = go + (n * C + c) * HW;
         const T* xp = x + (n * C + c) * HW;
@@ -106,6 +226,15 @@ void backward(const T* go, const T* x, const T* w, const T* mean, const T* invst
       }
     }
   });
+}
+
+template <class T>
+void backward(const T* go, const T* x, const T* w, const T* mean, const T* invstd, T* gx, T* gw,
+              T* gb, int64_t N, int64_t C, int64_t HW) {
+  if (HW <= kRowSweepMaxHW)
+    backwardRows(go, x, w, mean, invstd, gx, gw, gb, N, C, HW);
+  else
+    backwardPlanes(go, x, w, mean, invstd, gx, gw, gb, N, C, HW);
 }
 
 template <class F>

@@ -82,6 +82,8 @@ export interface Backend {
   readonly name: string;
   /** A zero-filled array for `size` elements of `dtype`. */
   alloc(dtype: DType, size: number): TypedArray;
+  /** An array whose contents are unspecified, for outputs a kernel overwrites whole (no zero fill). */
+  allocEmpty(dtype: DType, size: number): TypedArray;
   /** Copies a strided view into contiguous `out` (casting to `out`'s type; bool stores 0/1). */
   copy(src: View, out: TypedArray): void;
   /** Writes `src` (already broadcast to `dst.shape`) into the strided view `dst`, casting. */

@@ -3,13 +3,13 @@ import { getBackend } from "../backend/index.js";
 import type { DType } from "../tensor/dtype.js";
 import { checkDType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { empty, view } from "./util.js";
+import { view, uninitialized } from "./util.js";
 
 const Cast = definePrimitive<{ dtype: DType }>({
   name: "To",
   forward(ctx, [x], { dtype }) {
     ctx.extra.inputDType = x.dtype;
-    const out = empty(x.shape, dtype);
+    const out = uninitialized(x.shape, dtype);
     getBackend().copy(view(x), out.storage.data);
     return out;
   },

@@ -11,7 +11,7 @@ import { cast } from "./cast.js";
 import { add } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { pad as constantPad, reshape, squeeze, unsqueeze } from "./shape.js";
-import { dense, empty } from "./util.js";
+import { dense, uninitialized } from "./util.js";
 
 /** An int for both spatial dims, or a `[h, w]` pair. */
 export type Size2 = number | readonly [number, number] | readonly number[];
@@ -72,7 +72,7 @@ const Conv2d = definePrimitive<ConvGeom>({
     const [OC, , KH, KW] = w.shape;
     const OH = convOutSize(H, KH, geom.stride[0], geom.padding[0], geom.dilation[0]);
     const OW = convOutSize(W, KW, geom.stride[1], geom.padding[1], geom.dilation[1]);
-    const out = empty([N, OC, OH, OW], x.dtype);
+    const out = uninitialized([N, OC, OH, OW], x.dtype);
     const xd = dense(x);
     const wd = dense(w);
     getBackend().conv2dForward(
@@ -102,7 +102,7 @@ type DataAttrs = ConvGeom & { inputShape: readonly number[] };
 const ConvBackwardData = definePrimitive<DataAttrs>({
   name: "ConvolutionBackwardData",
   forward(ctx, [g, w], attrs) {
-    const gradX = empty(attrs.inputShape, g.dtype);
+    const gradX = uninitialized(attrs.inputShape, g.dtype);
     getBackend().conv2dBackwardData(
       dense(g).storage.data,
       dense(w).storage.data,
@@ -127,7 +127,7 @@ type WeightAttrs = ConvGeom & { weightShape: readonly number[] };
 const ConvBackwardWeight = definePrimitive<WeightAttrs>({
   name: "ConvolutionBackwardWeight",
   forward(ctx, [x, g], attrs) {
-    const gradW = empty(attrs.weightShape, x.dtype);
+    const gradW = uninitialized(attrs.weightShape, x.dtype);
     getBackend().conv2dBackwardWeight(
       dense(g).storage.data,
       dense(x).storage.data,

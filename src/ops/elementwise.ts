@@ -7,7 +7,7 @@ import { isFloating, promoteTypes, promoteWithScalar } from "../tensor/dtype.js"
 import { broadcastShapes, broadcastStrides } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
-import { dense, empty, type TensorLike, view, viewWith } from "./util.js";
+import { dense, type TensorLike, view, viewWith, uninitialized } from "./util.js";
 
 // ---------------------------------------------------------------- unary
 
@@ -15,7 +15,7 @@ type UnaryAttrs = { p: number };
 
 function unaryForward(op: UnaryOp, outDType?: DType) {
   return (_ctx: unknown, [x]: readonly Tensor[], { p }: UnaryAttrs): Tensor => {
-    const out = empty(x.shape, outDType ?? x.dtype);
+    const out = uninitialized(x.shape, outDType ?? x.dtype);
     getBackend().unary(op, view(x), out.storage.data, p);
     return out;
   };
@@ -29,7 +29,7 @@ function fusedOr(op: UnaryGradOp, composite: BackwardRule<UnaryAttrs>): Backward
     const [x, out] = ctx.saved(op);
     const xd = dense(x);
     const g = dense(gradOut);
-    const gradIn = empty(x.shape, x.dtype);
+    const gradIn = uninitialized(x.shape, x.dtype);
     getBackend().unaryBackward(
       op,
       xd.storage.data,
@@ -300,7 +300,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 function binaryForward(op: BinaryOp, logical: boolean) {
   return (_ctx: unknown, [a, b]: readonly Tensor[]): Tensor => {
     const shape = broadcastShapes(op, a.shape, b.shape);
-    const out = empty(shape, logical ? "bool" : a.dtype);
+    const out = uninitialized(shape, logical ? "bool" : a.dtype);
     const av = viewWith(a, shape, broadcastStrides(a.shape, a.strides, shape));
     const bv = viewWith(b, shape, broadcastStrides(b.shape, b.strides, shape));
     getBackend().binary(op, av, bv, out.storage.data, shape);
@@ -526,7 +526,7 @@ const Where = definePrimitive({
   forward(ctx, [cond, a, b]) {
     ctx.save(cond);
     const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, a.shape), b.shape);
-    const out = empty(shape, a.dtype);
+    const out = uninitialized(shape, a.dtype);
     const bv = (t: Tensor) => viewWith(t, shape, broadcastStrides(t.shape, t.strides, shape));
     getBackend().where(bv(cond), bv(a), bv(b), out.storage.data, shape);
     return out;

@@ -5,7 +5,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
 import { where } from "./elementwise.js";
 import { narrow } from "./shape.js";
-import { dense, empty, splitAt, view } from "./util.js";
+import { dense, empty, splitAt, view, uninitialized } from "./util.js";
 
 function checkIndex(op: string, index: Tensor, size: number, dim: number): Int32Array {
   if (index.dtype !== "int32") {
@@ -174,7 +174,7 @@ const IndexSelect: Primitive<{ dim: number; index: Int32Array }> = definePrimiti
     const [outer, size, inner] = splitAt(x.shape, dim);
     const shape = x.shape.slice();
     shape[dim] = index.length;
-    const out = empty(shape, x.dtype);
+    const out = uninitialized(shape, x.dtype);
     getBackend().indexSelect(dense(x).storage.data, outer, size, inner, index, out.storage.data);
     return out;
   },

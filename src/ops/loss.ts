@@ -13,15 +13,15 @@ import { oneHot } from "./indexing.js";
 import { cast } from "./cast.js";
 import { softmax } from "./softmax.js";
 import { unsqueeze } from "./shape.js";
-import { dense, empty, view } from "./util.js";
+import { dense, empty, view, uninitialized } from "./util.js";
 
 const CrossEntropy = definePrimitive<{ target: Tensor }>({
   name: "CrossEntropy",
   forward(ctx, [x], { target }) {
     const [N, C] = x.shape;
     const logits = dense(x);
-    const loss = empty([N], x.dtype);
-    const logSoftmax = empty([N, C], x.dtype);
+    const loss = uninitialized([N], x.dtype);
+    const logSoftmax = uninitialized([N, C], x.dtype);
     getBackend().crossEntropy(
       logits.storage.data,
       dense(target).storage.data as Int32Array,
@@ -41,7 +41,7 @@ const CrossEntropy = definePrimitive<{ target: Tensor }>({
       const hot = cast(oneHot(target, C), x.dtype);
       return [mul(unsqueeze(g, 1), sub(softmax(x, 1), hot))];
     }
-    const gradIn = empty([N, C], x.dtype);
+    const gradIn = uninitialized([N, C], x.dtype);
     getBackend().crossEntropyBackward(
       logSoftmax.storage.data,
       dense(target).storage.data as Int32Array,

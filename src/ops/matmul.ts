@@ -7,7 +7,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
 import { mul } from "./elementwise.js";
 import { expand, reshape, squeeze, transpose, unsqueeze } from "./shape.js";
-import { dense, empty } from "./util.js";
+import { dense, uninitialized } from "./util.js";
 
 interface Operand {
   data: TypedArray;
@@ -54,7 +54,7 @@ const Matmul = definePrimitive({
     const N = b.shape[b.ndim - 1];
     const batchShape = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
     const batch = numelOf(batchShape);
-    const out = empty([...batchShape, M, N], a.dtype);
+    const out = uninitialized([...batchShape, M, N], a.dtype);
     const A = operand(a, batchShape);
     const B = operand(b, batchShape);
     getBackend().matmul(

@@ -14,7 +14,7 @@ import { add, clamp, div, mul, rsqrt, sub } from "./elementwise.js";
 import { add_, mul_ } from "./inplace.js";
 import { mean, sum } from "./reduce.js";
 import { reshape } from "./shape.js";
-import { dense, empty } from "./util.js";
+import { dense, uninitialized } from "./util.js";
 
 type TypedOrNull = Tensor["storage"]["data"] | null;
 
@@ -65,9 +65,9 @@ const BatchNormTrain = definePrimitive<BnAttrs>({
     const [x, w, b] = pick(inputs, attrs);
     const [N, C, HW] = nchw(x);
     const xd = dense(x);
-    const out = empty(x.shape, x.dtype);
-    const saveMean = empty([C], x.dtype);
-    const saveInvStd = empty([C], x.dtype);
+    const out = uninitialized(x.shape, x.dtype);
+    const saveMean = uninitialized([C], x.dtype);
+    const saveInvStd = uninitialized([C], x.dtype);
     getBackend().batchNormForwardTrain(
       xd.storage.data,
       w === null ? null : dense(w).storage.data,
@@ -93,7 +93,8 @@ const BatchNormTrain = definePrimitive<BnAttrs>({
     const [x, w = null] = ctx.saved("native_batch_norm");
     if (!isGradEnabled()) {
       const [N, C, HW] = nchw(x);
-      const alloc = (need: boolean, shape: number[]) => (need ? empty(shape, x.dtype) : null);
+      const alloc = (need: boolean, shape: number[]) =>
+        need ? uninitialized(shape, x.dtype) : null;
       const gx = alloc(needs[0], x.shape.slice());
       const gw = alloc(attrs.hasWeight && needs[1], [C]);
       const gb = alloc(attrs.hasBias && needs[attrs.hasWeight ? 2 : 1], [C]);
@@ -139,7 +140,7 @@ const BatchNormEval = definePrimitive<BnEvalAttrs>({
   forward(ctx, inputs, attrs) {
     const [x, w, b] = pick(inputs, { ...attrs, stats: {} });
     const [N, C, HW] = nchw(x);
-    const out = empty(x.shape, x.dtype);
+    const out = uninitialized(x.shape, x.dtype);
     getBackend().batchNormForwardEval(
       dense(x).storage.data,
       w === null ? null : dense(w).storage.data,
@@ -274,9 +275,9 @@ const NormalizeRows = definePrimitive<{ eps: number }>({
   forward(ctx, [x], { eps }) {
     const [R, D] = x.shape;
     const xd = dense(x);
-    const out = empty(x.shape, x.dtype);
-    const m = empty([R], x.dtype);
-    const invStd = empty([R], x.dtype);
+    const out = uninitialized(x.shape, x.dtype);
+    const m = uninitialized([R], x.dtype);
+    const invStd = uninitialized([R], x.dtype);
     getBackend().batchNormForwardTrain(
       xd.storage.data,
       null,
@@ -299,7 +300,7 @@ const NormalizeRows = definePrimitive<{ eps: number }>({
     const [x] = ctx.saved("native_layer_norm");
     const [R, D] = x.shape;
     if (!isGradEnabled()) {
-      const gx = empty(x.shape, x.dtype);
+      const gx = uninitialized(x.shape, x.dtype);
       getBackend().batchNormBackward(
         dense(g).storage.data,
         x.storage.data,

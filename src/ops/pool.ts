@@ -12,7 +12,7 @@ import { gather } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { amax, mean } from "./reduce.js";
 import { narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
-import { dense, empty } from "./util.js";
+import { dense, empty, uninitialized } from "./util.js";
 
 /** Window geometry shared by the pooling primitives (kernel, stride, padding, dilation, output). */
 interface PoolGeom {
@@ -50,8 +50,8 @@ const MaxPool2d = definePrimitive<MaxAttrs>({
   name: "MaxPool2DWithIndices",
   forward(ctx, [x], g) {
     const [N, C, H, W] = x.shape;
-    const out = empty([N, C, g.out[0], g.out[1]], x.dtype);
-    const indices = empty(out.shape, "int32");
+    const out = uninitialized([N, C, g.out[0], g.out[1]], x.dtype);
+    const indices = uninitialized(out.shape, "int32");
     getBackend().maxPool2dForward(
       dense(x).storage.data,
       out.storage.data,
@@ -137,7 +137,7 @@ const AvgPool2d: Primitive<AvgAttrs> = definePrimitive<AvgAttrs>({
   name: "AvgPool2D",
   forward(ctx, [x], g) {
     const [N, C] = x.shape;
-    const out = empty([N, C, g.out[0], g.out[1]], x.dtype);
+    const out = uninitialized([N, C, g.out[0], g.out[1]], x.dtype);
     getBackend().avgPool2dForward(dense(x).storage.data, out.storage.data, ...avgDims(x.shape, g));
     ctx.extra.inputShape = x.shape;
     return out;

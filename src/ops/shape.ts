@@ -11,14 +11,14 @@ import {
 } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
-import { empty, view } from "./util.js";
+import { empty, view, uninitialized } from "./util.js";
 
 // ---------------------------------------------------------------- copies
 
 const Clone = definePrimitive({
   name: "Clone",
   forward(_ctx, [x]) {
-    const out = empty(x.shape, x.dtype);
+    const out = uninitialized(x.shape, x.dtype);
     getBackend().copy(view(x), out.storage.data);
     return out;
   },
@@ -39,7 +39,7 @@ const Reshape = definePrimitive<{ shape: number[] }>({
     ctx.extra.inputShape = x.shape;
     const strides = viewStrides(x.shape, x.strides, shape);
     if (strides !== null) return new Tensor(x.storage, shape, strides, x.offset, x.base ?? x);
-    const out = empty(shape, x.dtype);
+    const out = uninitialized(shape, x.dtype);
     getBackend().copy(view(x), out.storage.data);
     return out;
   },
@@ -276,7 +276,7 @@ const Cat = definePrimitive<{ dim: number }>({
     ctx.extra.sizes = sizes;
     const shape = inputs[0].shape.slice();
     shape[dim] = sizes.reduce((a, b) => a + b, 0);
-    const out = empty(shape, inputs[0].dtype);
+    const out = uninitialized(shape, inputs[0].dtype);
     let start = 0;
     for (const t of inputs) {
       const dims = fullSlices(out);
@@ -433,7 +433,7 @@ const Flip = definePrimitive<{ dims: number[] }>({
       offset += (x.shape[d] - 1) * x.strides[d];
       strides[d] = -strides[d];
     }
-    const out = empty(x.shape, x.dtype);
+    const out = uninitialized(x.shape, x.dtype);
     getBackend().copy({ data: x.storage.data, shape: x.shape, strides, offset }, out.storage.data);
     return out;
   },

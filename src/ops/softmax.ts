@@ -8,14 +8,14 @@ import type { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
 import { div, exp, lt, mul, sub } from "./elementwise.js";
 import { sum } from "./reduce.js";
-import { dense, empty, splitAt } from "./util.js";
+import { dense, splitAt, uninitialized } from "./util.js";
 
 function defineSoftmax(name: string, log: boolean) {
   return definePrimitive<{ dim: number }>({
     name,
     forward(ctx, [x], { dim }) {
       const [outer, size, inner] = splitAt(x.shape, dim);
-      const out = empty(x.shape, x.dtype);
+      const out = uninitialized(x.shape, x.dtype);
       getBackend().softmax(dense(x).storage.data, outer, size, inner, out.storage.data, log);
       ctx.save(out);
       return out;
@@ -29,7 +29,7 @@ function defineSoftmax(name: string, log: boolean) {
           : [mul(y, sub(g, sum(mul(g, y), dim, true)))];
       }
       const [outer, size, inner] = splitAt(y.shape, dim);
-      const gradIn = empty(y.shape, y.dtype);
+      const gradIn = uninitialized(y.shape, y.dtype);
       getBackend().softmaxBackward(
         y.storage.data,
         dense(g).storage.data,

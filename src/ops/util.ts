@@ -19,10 +19,24 @@ export function empty(shape: readonly number[], dtype: DType): Tensor {
   return Tensor.fromArray(getBackend().alloc(dtype, numelOf(shape)), shape);
 }
 
+// NABLA_DEBUG_UNINIT=1 fills unspecified outputs with NaN (floats) or a marker (ints), so that a
+// kernel that fails to write every element of its output shows up in tests.
+const POISON_UNINIT = process.env.NABLA_DEBUG_UNINIT === "1";
+
+/**
+ * A fresh contiguous output with unspecified contents (no zero fill; pooled memory may hold old
+ * values): only for kernels that write every element.
+ */
+export function uninitialized(shape: readonly number[], dtype: DType): Tensor {
+  const data = getBackend().allocEmpty(dtype, numelOf(shape));
+  if (POISON_UNINIT) data.fill(dtype === "float32" || dtype === "float64" ? NaN : 0x5a);
+  return Tensor.fromArray(data, shape);
+}
+
 /** The contiguous data of `t` (its own array when it is already dense from offset 0). */
 export function dense(t: Tensor): Tensor {
   if (t.isContiguous() && t.offset === 0 && t.storage.data.length === t.numel()) return t;
-  const out = empty(t.shape, t.dtype);
+  const out = uninitialized(t.shape, t.dtype);
   getBackend().copy(view(t), out.storage.data);
   return out;
 }

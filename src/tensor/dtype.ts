@@ -13,7 +13,8 @@ export type ArrayFor<D extends DType> = D extends "float32"
       ? Int32Array
       : Uint8Array;
 
-const constructors = {
+/** The typed-array constructor of each dtype. Example: `new ARRAY_TYPES.float32(4)`. */
+export const ARRAY_TYPES = {
   float32: Float32Array,
   float64: Float64Array,
   int32: Int32Array,
@@ -25,7 +26,7 @@ export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
 
 /** Allocates a zero-filled typed array for `dtype`. Example: `allocArray("float32", 4)`. */
 export function allocArray(dtype: DType, size: number): TypedArray {
-  return new constructors[dtype](size);
+  return new ARRAY_TYPES[dtype](size);
 }
 
 /** The dtype that a typed array stores. Example: `dtypeOfArray(new Int32Array(2)) === "int32"`. */

@@ -19,6 +19,7 @@ import {
 export const jsBackend: Backend = {
   name: "js",
   alloc: allocArray,
+  allocEmpty: allocArray,
   copy,
   assign,
   unary,

@@ -47,6 +47,19 @@ export type NativeUnaryGradOp =
 /** Broadcasting binary ops of the native addon (int32 supports all but `div`). */
 export type NativeBinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
 
+/** Counters of the addon's memory pool (see native/memory.cc). */
+export interface MemoryPoolStats {
+  /** Bytes of collected buffers kept for reuse. */
+  cachedBytes: number;
+  /** Bytes of pooled buffers still referenced from JS (or not yet collected). */
+  liveBytes: number;
+  /** Cached bytes beyond this are freed (NABLA_POOL_LIMIT_MB, default 1024). */
+  limitBytes: number;
+  /** Allocations served from cached blocks / from the system. */
+  hits: number;
+  misses: number;
+}
+
 /**
  * Every export of the addon. Arrays are used in place (zero copy); shapes and offsets are in
  * elements; every array is bounds-checked against the dims given, and a mismatch throws a
@@ -58,6 +71,16 @@ export interface NativeAddon extends NativeNnKernels {
   getNumThreads(): number;
   /** "avx512", "avx2" or "scalar": the GEMM micro-kernel compiled in. */
   simdLevel(): string;
+
+  /**
+   * An ArrayBuffer of `bytes` from the addon's memory pool (blocks of collected buffers are
+   * reused, not returned to the OS); zero-filled when `zero`, else unspecified contents.
+   */
+  allocBuffer(bytes: number, zero: boolean): ArrayBuffer;
+  /** The pool's counters, in bytes and calls. */
+  memoryPoolStats(): MemoryPoolStats;
+  /** Frees every cached block (blocks in use are unaffected). */
+  emptyMemoryPool(): void;
 
   /** Row-major C = alpha * op(A) @ op(B) + beta * C (beta 0: C is not read). */
   sgemm(

@@ -3,7 +3,7 @@
  * falling back to the js reference kernel for the dtypes, ops or parameters the addon lacks.
  * Arrays are shared with the js backend (zero copy).
  */
-import type { TypedArray } from "../../tensor/dtype.js";
+import { ARRAY_TYPES, type DType, type TypedArray } from "../../tensor/dtype.js";
 import type { Backend, BinaryOp, UnaryGradOp, UnaryOp, View } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import { floatsAlike, isFloat } from "./arrays.js";
@@ -90,6 +90,10 @@ const fitsInt32 = (v: View) => v.data.length <= 0x7fffffff;
 // the per-op overhead of tiny ops at the js backend's level.
 const SMALL = 2048;
 
+// Arrays of at least this many bytes come from the addon's memory pool (native/memory.cc): reused
+// blocks cost no page faults, and outputs that kernels overwrite need no zero fill.
+const POOLED_BYTES = 64 * 1024;
+
 /** Builds the backend over a loaded addon. */
 export function createNativeBackend(m: NativeAddon): Backend {
   const js = jsBackend;
@@ -97,6 +101,18 @@ export function createNativeBackend(m: NativeAddon): Backend {
     ...js,
     ...nativeNnKernels(m),
     name: "native",
+
+    alloc(dtype: DType, size: number): TypedArray {
+      const Ctor = ARRAY_TYPES[dtype];
+      const bytes = size * Ctor.BYTES_PER_ELEMENT;
+      return bytes < POOLED_BYTES ? new Ctor(size) : new Ctor(m.allocBuffer(bytes, true));
+    },
+
+    allocEmpty(dtype: DType, size: number): TypedArray {
+      const Ctor = ARRAY_TYPES[dtype];
+      const bytes = size * Ctor.BYTES_PER_ELEMENT;
+      return bytes < POOLED_BYTES ? new Ctor(size) : new Ctor(m.allocBuffer(bytes, false));
+    },
 
     copy(src: View, out: TypedArray): void {
       if (out.length < SMALL || !sameKind(src.data, out) || !fitsInt32(src))

@@ -84,6 +84,8 @@ describe("batch norm", { skip: SKIP }, () => {
         [4, 5, 33],
         [2, 33, 129],
         [16, 6, 784],
+        [2, 3, 4099], // planes above the row-sweep limit go one channel at a time
+        [256, 120, 1], // BatchNorm1d of a LeNet-BN hidden layer
       ] as const) {
         for (const affine of [true, false]) {
           // A large offset checks that the variance does not cancel.

@@ -1,0 +1,165 @@
+// Pooled memory for large tensor storages.
+//
+// Why: a training step allocates the same activations, gradients and scratch tensors every step.
+// With V8's default allocator each large ArrayBuffer is a fresh calloc: glibc maps new pages for
+// it (a page fault per 4 KiB on first touch, about 7 us each on these VMs), zero-fills it, and
+// unmaps it again when the buffer is collected. Here a freed block goes back to a free list keyed
+// by its size class instead of to the OS, so the next step's tensor of the same size reuses pages
+// that are already mapped, and outputs that a kernel overwrites whole skip the zero fill.
+//
+// The blocks are handed to V8 as external backing stores whose deleter returns them to the pool.
+// V8 runs that deleter when it frees the backing store after a GC, possibly on a background
+// thread, so the pool is guarded by a mutex. (Node-API's external arraybuffers would defer the
+// callback to the event loop, which a synchronous training loop never reaches.)
+#include <node_api.h>
+#include <v8.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels.h"
+#include "napi_args.h"
+
+namespace nabla {
+namespace {
+
+// Below this size V8's own allocator is as fast (glibc serves it from the heap, not mmap).
+constexpr size_t kMinPooledBytes = size_t(64) << 10;
+
+// Size classes: eighths of a power of two, at least one page, so that buffers of nearly equal
+// size share a class while no more than 1/8 of a block is wasted.
+size_t sizeClass(size_t bytes) {
+  size_t top = size_t(1) << (63 - __builtin_clzll(bytes));
+  size_t step = top / 8 < 4096 ? 4096 : top / 8;
+  return (bytes + step - 1) / step * step;
+}
+
+struct Pool {
+  std::mutex mutex;
+  std::unordered_map<size_t, std::vector<void*>> freeBlocks;  // size class -> blocks
+  size_t cachedBytes = 0;   // in freeBlocks
+  size_t liveBytes = 0;     // handed out and not yet returned
+  size_t limitBytes = 0;    // cachedBytes beyond this go back to the OS
+  double hits = 0, misses = 0;
+};
+
+// Never destroyed: V8 may return blocks while the process tears down.
+Pool& pool() {
+  static Pool* p = [] {
+    auto* q = new Pool();
+    const char* env = std::getenv("NABLA_POOL_LIMIT_MB");
+    q->limitBytes = (env && *env ? size_t(std::strtoull(env, nullptr, 10)) : 1024) << 20;
+    return q;
+  }();
+  return *p;
+}
+
+void* takeBlock(size_t cls) {
+  Pool& p = pool();
+  {
+    std::lock_guard<std::mutex> lock(p.mutex);
+    p.liveBytes += cls;
+    auto it = p.freeBlocks.find(cls);
+    if (it != p.freeBlocks.end() && !it->second.empty()) {
+      void* block = it->second.back();
+      it->second.pop_back();
+      p.cachedBytes -= cls;
+      p.hits++;
+      return block;
+    }
+    p.misses++;
+  }
+  void* block = nullptr;
+  if (posix_memalign(&block, 64, cls) != 0) {
+    std::lock_guard<std::mutex> lock(p.mutex);
+    p.liveBytes -= cls;
+    return nullptr;
+  }
+  return block;
+}
+
+// The backing store's deleter: `info` carries the block's size class.
+void returnBlock(void* data, size_t, void* info) {
+  size_t cls = reinterpret_cast<size_t>(info);
+  Pool& p = pool();
+  {
+    std::lock_guard<std::mutex> lock(p.mutex);
+    p.liveBytes -= cls;
+    if (p.cachedBytes + cls <= p.limitBytes) {
+      p.freeBlocks[cls].push_back(data);
+      p.cachedBytes += cls;
+      return;
+    }
+  }
+  std::free(data);
+}
+
+napi_value number(napi_env env, double v) {
+  napi_value out;
+  napi_create_double(env, v, &out);
+  return out;
+}
+
+}  // namespace
+
+// allocBuffer(bytes, zero): an ArrayBuffer of `bytes` from the pool; zero-filled when `zero`,
+// else with whatever the block held (for outputs that a kernel overwrites whole).
+napi_value allocBuffer(napi_env env, napi_callback_info info) {
+  Args a(env, info, "allocBuffer", 2);
+  size_t bytes = size_t(a.dim(0));
+  bool zero = a.boolean(1);
+  if (!a.ok()) return nullptr;
+  napi_value result = nullptr;
+  if (bytes < kMinPooledBytes) {
+    void* data;
+    napi_create_arraybuffer(env, bytes, &data, &result);  // V8 zero-fills it
+    return result;
+  }
+  size_t cls = sizeClass(bytes);
+  void* block = takeBlock(cls);
+  if (!block) {
+    a.fail("cannot allocate %zu bytes", bytes);
+    return nullptr;
+  }
+  if (zero) std::memset(block, 0, bytes);
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  std::unique_ptr<v8::BackingStore> store =
+      v8::ArrayBuffer::NewBackingStore(block, bytes, returnBlock, reinterpret_cast<void*>(cls));
+  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, std::move(store));
+  // A napi_value is a pointer to the handle's slot (Node's own JsValueFromV8LocalValue); the
+  // handle lives in the scope that Node-API opened for this call.
+  return reinterpret_cast<napi_value>(*buffer);
+}
+
+// memoryPoolStats(): {cachedBytes, liveBytes, limitBytes, hits, misses} of the pool.
+napi_value memoryPoolStats(napi_env env, napi_callback_info) {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  napi_value out;
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "cachedBytes", number(env, double(p.cachedBytes)));
+  napi_set_named_property(env, out, "liveBytes", number(env, double(p.liveBytes)));
+  napi_set_named_property(env, out, "limitBytes", number(env, double(p.limitBytes)));
+  napi_set_named_property(env, out, "hits", number(env, p.hits));
+  napi_set_named_property(env, out, "misses", number(env, p.misses));
+  return out;
+}
+
+// emptyMemoryPool(): gives every cached block back to the OS (blocks in use are unaffected).
+napi_value emptyMemoryPool(napi_env env, napi_callback_info) {
+  Pool& p = pool();
+  std::unordered_map<size_t, std::vector<void*>> blocks;
+  {
+    std::lock_guard<std::mutex> lock(p.mutex);
+    blocks.swap(p.freeBlocks);
+    p.cachedBytes = 0;
+  }
+  for (auto& [cls, list] : blocks)
+    for (void* b : list) std::free(b);
+  return nullptr;
+}
+
+}  // namespace nabla
