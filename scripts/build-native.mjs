@@ -15,7 +15,9 @@ let nodeGyp;
 try {
   nodeGyp = createRequire(import.meta.url).resolve("node-gyp/bin/node-gyp.js");
 } catch {
-  console.warn("nabla: node-gyp is not installed; the native backend is not built (js backend only)");
+  console.warn(
+    "nabla: node-gyp is not installed; the native backend is not built (js backend only)",
+  );
   process.exit(0);
 }
 const args = [nodeGyp, "rebuild", "--release", ...process.argv.slice(2)];

@@ -246,7 +246,7 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
   const fd = openSync(tmp, "wx", 0o644);
   try {
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

@@ -126,7 +126,7 @@ function readIdx(path: string, magic: number, what: string): { dims: number[]; d
 }
 
 function readFully(fd: number, into: Uint8Array, position: number): void {
-  for (let at = 0; at < into.length; ) {
+  for (let at = 0; at < into.length;) {
     const n = readSync(fd, into, at, into.length - at, position + at);
     if (n === 0) throw new Error(`idx: file shrank while being read`);
     at += n;

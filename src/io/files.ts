@@ -88,7 +88,9 @@ export function loadSafetensors(path: string): SafetensorsContents {
   } catch (e) {
     const message = (e as Error).message;
     if (message.startsWith("safetensors: ")) {
-      throw new Error(`safetensors: ${path}: ${message.slice("safetensors: ".length)}`, { cause: e });
+      throw new Error(`safetensors: ${path}: ${message.slice("safetensors: ".length)}`, {
+        cause: e,
+      });
     }
     throw e;
   }

@@ -111,44 +111,48 @@ function mutate(bytes: Uint8Array, r: () => number): Uint8Array {
   return concat(len, header, data);
 }
 
-test("fuzz: mutated files either parse to valid tensors or throw a safetensors: Error", {
-  timeout: 120_000,
-}, () => {
-  const r = rng(12345);
-  let parsed = 0;
-  let rejected = 0;
-  const CASES = 3000;
-  for (let i = 0; i < CASES; i++) {
-    const original = randomFile(r);
-    const bytes = mutate(original, r);
-    let result: ReturnType<typeof parseSafetensors>;
-    try {
-      result = parseSafetensors(bytes);
-    } catch (e) {
-      if (
-        !(e instanceof Error) ||
-        e.constructor !== Error ||
-        !e.message.startsWith("safetensors: ")
-      ) {
-        assert.fail(
-          `case ${i}: unexpected ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`,
-        );
+test(
+  "fuzz: mutated files either parse to valid tensors or throw a safetensors: Error",
+  {
+    timeout: 120_000,
+  },
+  () => {
+    const r = rng(12345);
+    let parsed = 0;
+    let rejected = 0;
+    const CASES = 3000;
+    for (let i = 0; i < CASES; i++) {
+      const original = randomFile(r);
+      const bytes = mutate(original, r);
+      let result: ReturnType<typeof parseSafetensors>;
+      try {
+        result = parseSafetensors(bytes);
+      } catch (e) {
+        if (
+          !(e instanceof Error) ||
+          e.constructor !== Error ||
+          !e.message.startsWith("safetensors: ")
+        ) {
+          assert.fail(
+            `case ${i}: unexpected ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`,
+          );
+        }
+        rejected++;
+        continue;
       }
-      rejected++;
-      continue;
+      parsed++;
+      for (const [name, t] of Object.entries(result.tensors)) {
+        const count = t.shape.reduce((a, b) => a * b, 1);
+        assert.equal(t.data.length, count, `case ${i}: ${name}`);
+      }
+      // Whatever parsed must re-serialize and parse back to the same contents.
+      assert.deepEqual(
+        parseSafetensors(serializeSafetensors(result.tensors, result.metadata)),
+        result,
+        `case ${i}`,
+      );
     }
-    parsed++;
-    for (const [name, t] of Object.entries(result.tensors)) {
-      const count = t.shape.reduce((a, b) => a * b, 1);
-      assert.equal(t.data.length, count, `case ${i}: ${name}`);
-    }
-    // Whatever parsed must re-serialize and parse back to the same contents.
-    assert.deepEqual(
-      parseSafetensors(serializeSafetensors(result.tensors, result.metadata)),
-      result,
-      `case ${i}`,
-    );
-  }
-  assert.equal(parsed + rejected, CASES);
-  assert.ok(rejected > CASES / 2 && parsed > 10, `parsed ${parsed}, rejected ${rejected}`);
-});
+    assert.equal(parsed + rejected, CASES);
+    assert.ok(rejected > CASES / 2 && parsed > 10, `parsed ${parsed}, rejected ${rejected}`);
+  },
+);

@@ -48,7 +48,10 @@ describe("native memory pool", { skip: SKIP }, () => {
     assert.ok(odd.every((v) => v === 0));
     const small = new Uint8Array(m.allocBuffer(1000, false));
     assert.equal(small.length, 1000);
-    assert.ok(small.every((v) => v === 0), "small buffers come from V8, zero-filled");
+    assert.ok(
+      small.every((v) => v === 0),
+      "small buffers come from V8, zero-filled",
+    );
     const after = m.memoryPoolStats();
     assert.equal(after.hits + after.misses, before.hits + before.misses + 1);
   });
