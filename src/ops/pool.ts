@@ -84,7 +84,7 @@ const MaxPool2dBackward = definePrimitive<MaxBackwardAttrs>({
   name: "MaxPool2DWithIndicesBackward",
   forward(_ctx, [g], { indices, inputShape }) {
     const [N, C, H, W] = inputShape;
-    const gradX = empty(inputShape, g.dtype);
+    const gradX = uninitialized(inputShape, g.dtype);
     getBackend().maxPool2dBackward(
       dense(g).storage.data,
       indices.storage.data as Int32Array,
@@ -152,7 +152,7 @@ const AvgPool2dBackward: Primitive<AvgAttrs & { inputShape: readonly number[] }>
 >({
   name: "AvgPool2DBackward",
   forward(_ctx, [g], attrs) {
-    const gradX = empty(attrs.inputShape, g.dtype);
+    const gradX = uninitialized(attrs.inputShape, g.dtype);
     getBackend().avgPool2dBackward(
       dense(g).storage.data,
       gradX.storage.data,
