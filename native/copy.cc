@@ -165,4 +165,37 @@ napi_value copyStrided(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// indexSelect(src, outer, size, inner, index: Int32Array, out): out[o, j, :] = src[o, index[j], :]
+// for [outer, size, inner] src and any element type (rows are copied as bytes). Indices must be
+// in [0, size) (the caller wraps negative ones).
+napi_value indexSelect(napi_env env, napi_callback_info info) {
+  Args a(env, info, "indexSelect", 6);
+  Arr src = a.arr(0);
+  int64_t outer = a.dim(1), size = a.dim(2), inner = a.dim(3);
+  Arr index = a.typed(4, DType::I32);
+  Arr out = a.arr(5);
+  if (!a.ok()) return nullptr;
+  if (src.elemSize != out.elemSize || src.elemSize == 0)
+    return a.fail("cannot select %s into %s", dtypeName(src.type), dtypeName(out.type)), nullptr;
+  const int64_t n = index.length;
+  if (!a.need(src, 0, outer * size * inner, "src") || !a.need(out, 0, outer * n * inner, "out"))
+    return nullptr;
+  const int32_t* idx = index.as<int32_t>();
+  for (int64_t j = 0; j < n; j++)
+    if (idx[j] < 0 || idx[j] >= size)
+      return a.fail("index %d is out of bounds for size %lld", idx[j], (long long)size), nullptr;
+  const size_t rowBytes = size_t(inner) * src.elemSize;
+  const char* s = static_cast<const char*>(src.data);
+  char* o = static_cast<char*>(out.data);
+  // One task per selected row; the grain keeps each task at >= 32 KiB of copying.
+  const int64_t rows = outer * n;
+  parallelFor(rows, std::max<int64_t>(1, int64_t(32768 / (rowBytes + 1))), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t oi = r / n, j = r % n;
+      std::memcpy(o + size_t(r) * rowBytes, s + size_t(oi * size + idx[j]) * rowBytes, rowBytes);
+    }
+  });
+  return undefined(env);
+}
+
 }  // namespace nabla

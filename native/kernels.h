@@ -11,7 +11,7 @@ namespace nabla {
   X(maxPool2dForward) X(maxPool2dBackward) X(avgPool2dForward) X(avgPool2dBackward)     \
   X(batchNormForwardTrain) X(batchNormForwardEval) X(batchNormBackward)                 \
   X(unary) X(unaryBackward) X(binary) X(sigmoidBackward) X(reluBackward) X(tanhBackward)                 \
-  X(copyStrided) X(reduce) X(argReduce)                                                 \
+  X(copyStrided) X(indexSelect) X(reduce) X(argReduce)                                                 \
   X(softmaxForward) X(logSoftmaxForward) X(softmaxBackward) X(logSoftmaxBackward)       \
   X(crossEntropyForward) X(crossEntropyBackward)                                        \
   X(sgdStep) X(adamStep) X(rmspropStep) X(adagradStep) X(adadeltaStep)                \

@@ -45,6 +45,13 @@ function operand(t: Tensor, batchShape: readonly number[]): Operand {
   return { data: d.storage.data, offset: 0, batchStride: rows * cols, trans: false };
 }
 
+/** True when `t` is not row-major but its last two dims swapped would be (e.g. `w.T`). */
+function isTransposed(t: Tensor): boolean {
+  if (t.ndim < 2 || t.isContiguous()) return false;
+  const swapped = transpose(t, -1, -2);
+  return isContiguous(swapped.shape, swapped.strides);
+}
+
 const Matmul = definePrimitive({
   name: "Mm",
   forward(ctx, [a, b]) {
@@ -75,11 +82,15 @@ const Matmul = definePrimitive({
     return out;
   },
   // d(AB) = dA B + A dB: gradA = G B^T, gradB = A^T G (broadcast batches are summed by the engine).
+  // An operand that is a transposed view (a Linear's weight.T) gets its gradient computed in the
+  // transposed layout, (B G^T)^T or (G^T A)^T: the transposed view of a row-major product, which
+  // the view's own backward turns back into a row-major gradient without a copy.
   backward: (g, ctx, _attrs, needs) => {
     const [a, b] = ctx.saved("mm");
+    const t = (x: Tensor) => transpose(x, -1, -2);
     return [
-      needs[0] ? matmul(g, transpose(b, -1, -2)) : null,
-      needs[1] ? matmul(transpose(a, -1, -2), g) : null,
+      needs[0] ? (isTransposed(a) ? t(matmul(b, t(g))) : matmul(g, t(b))) : null,
+      needs[1] ? (isTransposed(b) ? t(matmul(t(g), a)) : matmul(t(a), g)) : null,
     ];
   },
 });

@@ -216,6 +216,16 @@ export interface NativeAddon extends NativeNnKernels {
     outOff: number,
   ): void;
 
+  /** Selects rows of [outer, size, inner] `src`: out[o, j, :] = src[o, index[j], :] (bytes copied). */
+  indexSelect(
+    src: AnyTypedArray,
+    outer: number,
+    size: number,
+    inner: number,
+    index: Int32Array,
+    out: AnyTypedArray,
+  ): void;
+
   /** Reduces axis 1 of contiguous [outer, size, inner] into out [outer, inner]. */
   reduce<T extends FloatArray>(
     op: "sum" | "max" | "min" | "prod",

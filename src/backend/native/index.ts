@@ -127,6 +127,12 @@ export function createNativeBackend(m: NativeAddon): Backend {
       );
     },
 
+    indexSelect(x, outer, size, inner, index, out): void {
+      if (out.length < SMALL || !sameKind(x, out))
+        return js.indexSelect(x, outer, size, inner, index, out);
+      m.indexSelect(x, outer, size, inner, index, out);
+    },
+
     unary(op: UnaryOp, x: View, out: TypedArray, p?: number): void {
       if (out.length < SMALL || !NATIVE_UNARY.has(op) || !isFloat(out) || !sameKind(x.data, out))
         return js.unary(op, x, out, p);

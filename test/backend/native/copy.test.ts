@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { jsBackend } from "../../../src/backend/index.js";
 import { SKIP, contiguousStrides, nat, randF32 } from "./helpers.js";
 
 // Reference gather through arbitrary strides.
@@ -148,6 +149,53 @@ describe("copyStrided", { skip: SKIP }, () => {
       () =>
         m.copyStrided(src, 0, Int32Array.from([2]), Int32Array.from([1]), new Float64Array(2), 0),
       /cannot copy/,
+    );
+  });
+});
+
+describe("native indexSelect", { skip: SKIP }, () => {
+  it("matches the js kernel for every element size, odd shapes and repeated indices", () => {
+    const m = nat();
+    const makers = [
+      (n: number) => randF32(n, 3),
+      (n: number) => Float64Array.from(randF32(n, 4)),
+      (n: number) => Int32Array.from(randF32(n, 5), (v) => Math.round(v * 1000)),
+      (n: number) => Uint8Array.from(randF32(n, 6), (v) => (v > 0 ? 1 : 0)),
+    ];
+    for (const make of makers) {
+      for (const [outer, size, inner, picks] of [
+        [1, 1, 1, 1],
+        [1, 7, 33, 5],
+        [3, 33, 1, 129],
+        [2, 129, 7, 33],
+        [1, 300, 784, 257],
+      ] as const) {
+        const x = make(outer * size * inner);
+        const index = Int32Array.from({ length: picks }, (_, j) => (j * 7919) % size);
+        const Ctor = x.constructor as Float32ArrayConstructor;
+        const want = new Ctor(outer * picks * inner);
+        jsBackend.indexSelect(x, outer, size, inner, index, want);
+        const got = new Ctor(want.length);
+        m.indexSelect(x, outer, size, inner, index, got);
+        assert.deepEqual(got, want, `${Ctor.name} [${outer}, ${size}, ${inner}] x ${picks}`);
+      }
+    }
+  });
+
+  it("rejects out-of-range indices and short arrays", () => {
+    const m = nat();
+    const x = new Float32Array(12);
+    assert.throws(
+      () => m.indexSelect(x, 1, 4, 3, Int32Array.from([4]), new Float32Array(3)),
+      /indexSelect: index 4 is out of bounds for size 4/,
+    );
+    assert.throws(
+      () => m.indexSelect(x, 1, 4, 3, Int32Array.from([0, 1]), new Float32Array(3)),
+      /out needs/,
+    );
+    assert.throws(
+      () => m.indexSelect(x, 1, 4, 3, Int32Array.from([0]), new Float64Array(3)),
+      /cannot select/,
     );
   });
 });
