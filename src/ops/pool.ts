@@ -12,7 +12,7 @@ import { gather } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { amax, mean } from "./reduce.js";
 import { narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
-import { dense, empty, uninitialized } from "./util.js";
+import { dense, uninitialized } from "./util.js";
 
 /** Window geometry shared by the pooling primitives (kernel, stride, padding, dilation, output). */
 interface PoolGeom {
