@@ -18,6 +18,7 @@
         "native/conv.cc",
         "native/conv_binding.cc",
         "native/conv_batched.cc",
+        "native/conv_direct.cc",
         "native/pool.cc",
         "native/norm.cc",
         "native/unary.cc",

@@ -7,6 +7,8 @@
 #include "gemm_impl.h"
 #include "accumulate.h"
 #include "conv_cols.h"
+#include <type_traits>
+
 #include "conv.h"
 #include "scratch.h"
 #include "threadpool.h"
@@ -118,6 +120,9 @@ void forwardImage(const ConvDims& d, const T* x, const T* w, const T* bias, T* o
 
 template <class T>
 void convForward(const ConvDims& d, const T* x, const T* w, const T* bias, T* out) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (convForwardDirectApplies(d)) return convForwardDirect(d, x, w, bias, out);
+  }
   if (convForwardBatched(d, x, w, bias, out)) return;
   const int64_t inSize = d.C * d.H * d.W, outSize = d.OC * d.ohw();
   if (perImage(d)) {

@@ -32,6 +32,11 @@ bool convBackwardDataBatched(const ConvDims& d, const T* gout, const T* w, T* gx
 template <class T>
 bool convBackwardWeightBatched(const ConvDims& d, const T* gout, const T* x, T* gw);
 
+// Direct (no im2col) float32 forward for few output channels; Applies says when it is used.
+bool convForwardDirectApplies(const ConvDims& d);
+void convForwardDirect(const ConvDims& d, const float* x, const float* w, const float* bias,
+                       float* out);
+
 // cols[N, C*KH*KW, OH*OW] from x (groups and OC are ignored); col2im overwrites x.
 template <class T>
 void im2colBatch(const ConvDims& d, const T* x, T* cols);

@@ -101,6 +101,9 @@ const CASES: Conv[] = [
   { ...base, N: 1, C: 2, H: 33, W: 17, OC: 3, KH: 5, KW: 5, sH: 2, sW: 2, pH: 2, pW: 2 },
   { ...base, N: 8, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5, pH: 2, pW: 2 }, // LeNet's first layer
   { ...base, N: 1, C: 3, H: 4, W: 4, OC: 2, KH: 5, KW: 5, pH: 2, pW: 2 }, // kernel larger than input
+  { ...base, N: 3, C: 6, H: 14, W: 14, OC: 16, KH: 5, KW: 5 }, // LeNet's second layer (direct)
+  // Direct forward with two channel vectors (the second partly masked), strides and padding.
+  { ...base, N: 2, C: 3, H: 11, W: 13, OC: 28, KH: 3, KW: 4, sH: 2, sW: 2, pH: 1, pW: 2 },
   { ...base, N: 2, C: 2, H: 6, W: 6, OC: 2, KH: 1, KW: 1, sH: 2, sW: 2 },
   // Small images: several per GEMM (41 + 9 images here, a ragged last chunk).
   { ...base, N: 50, C: 3, H: 5, W: 5, OC: 4, KH: 3, KW: 3, pH: 1, pW: 1 },
