@@ -30,7 +30,7 @@ namespace nabla {
 namespace {
 
 // Below this size V8's own allocator is as fast (glibc serves it from the heap, not mmap).
-constexpr size_t kMinPooledBytes = size_t(64) << 10;
+constexpr size_t kMinPooledBytes = size_t(8) << 10;
 
 // Size classes: eighths of a power of two, at least one page, so that buffers of nearly equal
 // size share a class while no more than 1/8 of a block is wasted.

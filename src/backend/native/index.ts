@@ -92,7 +92,7 @@ const SMALL = 2048;
 
 // Arrays of at least this many bytes come from the addon's memory pool (native/memory.cc): reused
 // blocks cost no page faults, and outputs that kernels overwrite need no zero fill.
-const POOLED_BYTES = 64 * 1024;
+const POOLED_BYTES = 8 * 1024;
 
 /** Builds the backend over a loaded addon. */
 export function createNativeBackend(m: NativeAddon): Backend {
