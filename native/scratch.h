@@ -14,6 +14,7 @@ enum ScratchSlot {
   kScratchPartial,    // per-task partial results owned by the calling thread
   kScratchConvOut,    // conv: GEMM output / gathered gradients of several images
   kScratchMisc,
+  kScratchGemmSmallA,  // gemm: row-major copy of a transposed A with few rows
   kScratchSlots
 };
 
