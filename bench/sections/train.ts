@@ -59,11 +59,12 @@ async function trainInChild(spec: ChildSpec, env: NodeJS.ProcessEnv): Promise<Me
 }
 
 /**
- * The training rows, then LeNet-BN again on glibc's default malloc and with malloc told to keep
- * freed pages. nabla runs each row in a fresh child process, so that a row does not depend on what
- * earlier rows did to the heap (glibc raises its mmap threshold after freeing a large block: after
- * the sgemm rows, later rows would see fewer page faults than a fresh process). The training rows
- * run as users get nabla: MALLOC_* unset, the addon's own load-time malloc tuning as configured.
+ * The training rows, then LeNet-BN again without nabla's memory pool (NABLA_POOL=0: every tensor
+ * from V8's allocator, i.e. glibc's malloc), and with malloc told to keep freed pages as torch fast
+ * is. nabla runs each row in a fresh child process, so that a row does not depend on what earlier
+ * rows did to the heap (glibc raises its mmap threshold after freeing a large block: after the
+ * sgemm rows, later rows would see fewer page faults than a fresh process). The training rows run
+ * as users get nabla: MALLOC_* unset, the pool on.
  */
 export function trainWorkloads(opts: BenchOptions): Workload[] {
   const data = trainingData(opts.quick);
@@ -98,6 +99,7 @@ export function trainWorkloads(opts: BenchOptions): Workload[] {
   });
   const spec: ChildSpec = { model: "lenet-bn", init: "xavier", ...common, ...data.files };
   const variants: [string, NodeJS.ProcessEnv][] = [
+    ["glibc malloc, no memory pool (NABLA_POOL=0)", { ...unset, NABLA_POOL: "0" }],
     [
       "MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ set (as torch fast)",
       { ...unset, ...KEEP_PAGES_ENV },

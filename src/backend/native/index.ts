@@ -92,7 +92,8 @@ const SMALL = 2048;
 
 // Arrays of at least this many bytes come from the addon's memory pool (native/memory.cc): reused
 // blocks cost no page faults, and outputs that kernels overwrite need no zero fill.
-const POOLED_BYTES = 8 * 1024;
+// NABLA_POOL=0 turns the pool off (every array from V8's allocator), to measure what it saves.
+const POOLED_BYTES = process.env.NABLA_POOL === "0" ? Number.POSITIVE_INFINITY : 8 * 1024;
 
 /** Builds the backend over a loaded addon. */
 export function createNativeBackend(m: NativeAddon): Backend {
