@@ -17,9 +17,9 @@ import {
   where,
 } from "../ops/elementwise.js";
 import { logSigmoid } from "../ops/loss.js";
-import { matmul } from "../ops/matmul.js";
+import { linearAddmm, matmul } from "../ops/matmul.js";
 import { norm } from "../ops/reduce.js";
-import { transpose } from "../ops/shape.js";
+import { reshape, transpose } from "../ops/shape.js";
 import { dropout, logSoftmax, softmax } from "../ops/softmax.js";
 import { fmtShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -40,8 +40,22 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
     throw new Error(
       `linear: input of shape ${fmtShape(input.shape)} has ${input.shape[input.ndim - 1]} features but the weight ${fmtShape(weight.shape)} expects ${inFeatures}`,
     );
+  const b = bias ?? null;
+  // One fused node (addmm) for the usual case: a 2-D weight, a bias of the weight's shape and
+  // one dtype throughout; leading dims of the input fold into the rows of one product.
+  if (
+    weight.ndim === 2 &&
+    input.ndim >= 1 &&
+    input.dtype === weight.dtype &&
+    (b === null || (b.ndim === 1 && b.dtype === weight.dtype && b.shape[0] === weight.shape[0]))
+  ) {
+    const lead = input.shape.slice(0, -1);
+    const rows = input.ndim === 2 ? input : reshape(input, [-1, inFeatures]);
+    const out = linearAddmm(rows, weight, b);
+    return input.ndim === 2 ? out : reshape(out, [...lead, weight.shape[0]]);
+  }
   const out = matmul(input, weight.ndim === 2 ? transpose(weight, 0, 1) : weight);
-  return bias === null || bias === undefined ? out : add(out, bias);
+  return b === null ? out : add(out, b);
 }
 
 /**

@@ -67,7 +67,8 @@ export {
 export * from "./elementwise.js";
 export * from "./indexing.js";
 export * from "./inplace.js";
-export * from "./matmul.js";
+// linearAddmm is nn.functional.linear's kernel, reached through F.linear.
+export { bmm, dot, matmul, mm, mv, outer } from "./matmul.js";
 export { triangle, tril, triu } from "./methods.js";
 export * from "./reduce.js";
 // `var` is a reserved word in declarations but fine as an export name: `nb.var(x)`.

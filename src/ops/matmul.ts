@@ -6,6 +6,7 @@ import { broadcastShapes, fmtShape, isContiguous, numelOf } from "../tensor/shap
 import type { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
 import { mul } from "./elementwise.js";
+import { sum } from "./reduce.js";
 import { expand, reshape, squeeze, transpose, unsqueeze } from "./shape.js";
 import { dense, uninitialized } from "./util.js";
 
@@ -123,6 +124,63 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (vecA) out = squeeze(out, -2);
   if (vecB) out = squeeze(out, -1);
   return out;
+}
+
+// x [M, K] @ w[N, K]^T + b[N] as one node (PyTorch's addmm behind F.linear): one output, the bias
+// added in place, and a weight gradient computed directly in the weight's [N, K] layout.
+const Linear = definePrimitive<{ hasBias: boolean }>({
+  name: "Addmm",
+  forward(ctx, [x, w, b], { hasBias }) {
+    ctx.save(x, w);
+    const [M, K] = x.shape;
+    const N = w.shape[0];
+    const out = uninitialized([M, N], x.dtype);
+    const A = operand(x, []);
+    const B = operand(transpose(w, 0, 1), []);
+    const backend = getBackend();
+    backend.matmul(
+      A.data,
+      A.offset,
+      0,
+      A.trans,
+      B.data,
+      B.offset,
+      0,
+      B.trans,
+      out.storage.data,
+      1,
+      M,
+      N,
+      K,
+    );
+    if (hasBias) {
+      const o = out.storage.data;
+      const shape = [M, N];
+      const bias = { data: b.storage.data, shape, strides: [0, b.strides[0]], offset: b.offset };
+      backend.binary("add", { data: o, shape, strides: [N, 1], offset: 0 }, bias, o, shape);
+    }
+    return out;
+  },
+  backward: (g, ctx, { hasBias }, needs) => {
+    const [x, w] = ctx.saved("addmm");
+    const grads = [needs[0] ? matmul(g, w) : null, needs[1] ? matmul(transpose(g, 0, 1), x) : null];
+    return hasBias ? [...grads, needs[2] ? sum(g, 0) : null] : grads;
+  },
+});
+
+/**
+ * `x @ w^T + b` for a 2-D `x` [M, K], a weight [N, K] and an optional bias [N] of x's dtype, as
+ * one autograd node: the kernel of F.linear. Example: `linearAddmm(x2d, linear.weight, linear.bias)`.
+ */
+export function linearAddmm(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  if (x.ndim !== 2 || w.ndim !== 2 || x.shape[1] !== w.shape[1])
+    throw new Error(
+      `linear: expected x [M, K] and weight [N, K], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`,
+    );
+  if (b !== null && (b.ndim !== 1 || b.shape[0] !== w.shape[0]))
+    throw new Error(`linear: expected a bias of shape [${w.shape[0]}], got ${fmtShape(b.shape)}`);
+  const inputs = b === null ? [x, w] : [x, w, b];
+  return apply(Linear, inputs, { hasBias: b !== null });
 }
 
 /** 2-D matrix product. Example: `nb.mm(a, b)`. */
