@@ -68,7 +68,9 @@ async function trainInChild(spec: ChildSpec, env: NodeJS.ProcessEnv): Promise<Me
  */
 export function trainWorkloads(opts: BenchOptions): Workload[] {
   const data = trainingData(opts.quick);
-  const common = { count: data.count, warmupBatches: 5, epochs: opts.quick ? 1 : 2 };
+  // Best of 3 epochs: one epoch of the small models takes 0.1-0.4 s, short enough for a GC pause or
+  // a neighbour on the shared machine to move it by 20%.
+  const common = { count: data.count, warmupBatches: 5, epochs: opts.quick ? 1 : 3 };
   const unset = { ...process.env };
   for (const k of Object.keys(KEEP_PAGES_ENV)) delete unset[k];
   let lenetBN: Measure | null = null; // for the notes of the last rows
