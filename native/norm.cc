@@ -21,7 +21,18 @@ constexpr int64_t kRowSweepMaxHW = 4096;
 struct SliceSums {
   std::vector<double> a, b;
   explicit SliceSums(int64_t len) : a(len, 0.0), b(len, 0.0) {}
+  // Both sums over the HW elements of the slice's channel `local` (c - c0).
+  void total(int64_t local, int64_t HW, double& ta, double& tb) const {
+    ta = 0, tb = 0;
+    for (int64_t i = local * HW; i < (local + 1) * HW; i++) ta += a[i], tb += b[i];
+  }
 };
+
+// Sets the HW per-element values of the slice's channel `local` (c - c0) to `v`.
+template <class T>
+inline void fillChannel(std::vector<T>& slice, int64_t local, int64_t HW, T v) {
+  std::fill(slice.begin() + local * HW, slice.begin() + (local + 1) * HW, v);
+}
 
 template <class T>
 void forwardTrainRows(const T* x, const T* w, const T* b, T* out, T* mean, T* invstd, int64_t N,
@@ -33,8 +44,7 @@ void forwardTrainRows(const T* x, const T* w, const T* b, T* out, T* mean, T* in
     // One pass for both moments, shifted by a sample of each channel (its first value) so that
     // a large common offset cancels before squaring: var = (sum d^2 - (sum d)^2 / cnt) / cnt.
     std::vector<T> shift(L), scale(L), bias(L);
-    for (int64_t c = c0; c < c1; c++)
-      std::fill(shift.begin() + (c - c0) * HW, shift.begin() + (c - c0 + 1) * HW, x[c * HW]);
+    for (int64_t c = c0; c < c1; c++) fillChannel(shift, c - c0, HW, x[c * HW]);
     SliceSums sums(L);
     double* s1 = sums.a.data();
     double* s2 = sums.b.data();
@@ -48,8 +58,8 @@ void forwardTrainRows(const T* x, const T* w, const T* b, T* out, T* mean, T* in
       }
     }
     for (int64_t c = c0; c < c1; c++) {
-      double t1 = 0, t2 = 0;
-      for (int64_t i = (c - c0) * HW; i < (c - c0 + 1) * HW; i++) t1 += s1[i], t2 += s2[i];
+      double t1, t2;
+      sums.total(c - c0, HW, t1, t2);
       const double k = double(x[c * HW]);
       const double m = cnt > 0 ? k + t1 / cnt : 0;
       const double var = cnt > 0 ? std::max(0.0, (t2 - t1 * t1 / cnt) / cnt) : 0;  // biased
@@ -57,11 +67,10 @@ void forwardTrainRows(const T* x, const T* w, const T* b, T* out, T* mean, T* in
       mean[c] = static_cast<T>(m);
       invstd[c] = static_cast<T>(is);
       const T sc = static_cast<T>((w ? double(w[c]) : 1.0) * is);
-      const int64_t from = (c - c0) * HW, to = from + HW;
       // The shift now holds the mean: centring first keeps precision when |mean| >> std.
-      std::fill(shift.begin() + from, shift.begin() + to, mean[c]);
-      std::fill(scale.begin() + from, scale.begin() + to, sc);
-      std::fill(bias.begin() + from, bias.begin() + to, b ? b[c] : T(0));
+      fillChannel(shift, c - c0, HW, mean[c]);
+      fillChannel(scale, c - c0, HW, sc);
+      fillChannel(bias, c - c0, HW, b ? b[c] : T(0));
     }
     const T* scp = scale.data();
     const T* bip = bias.data();
@@ -161,8 +170,7 @@ void backwardRows(const T* go, const T* x, const T* w, const T* mean, const T* i
   parallelFor(C, std::max<int64_t>(1, 32768 / (N * HW + 1)), [&](int64_t c0, int64_t c1) {
     const int64_t j0 = c0 * HW, L = (c1 - c0) * HW;
     std::vector<T> tm(L), ta(L), tb(L), tk(L);
-    for (int64_t c = c0; c < c1; c++)
-      std::fill(tm.begin() + (c - c0) * HW, tm.begin() + (c - c0 + 1) * HW, mean[c]);
+    for (int64_t c = c0; c < c1; c++) fillChannel(tm, c - c0, HW, mean[c]);
     SliceSums sums(L);
     double* sg = sums.a.data();
     double* sgx = sums.b.data();
@@ -176,15 +184,15 @@ void backwardRows(const T* go, const T* x, const T* w, const T* mean, const T* i
       }
     }
     for (int64_t c = c0; c < c1; c++) {
-      double t1 = 0, t2 = 0;
-      for (int64_t i = (c - c0) * HW; i < (c - c0 + 1) * HW; i++) t1 += sg[i], t2 += sgx[i];
+      double t1, t2;
+      sums.total(c - c0, HW, t1, t2);
       const double is = invstd[c], sgxhat = t2 * is;
       if (gb) gb[c] = static_cast<T>(t1);
       if (gw) gw[c] = static_cast<T>(sgxhat);
       const BackwardConsts k = backwardConsts(t1, sgxhat, w ? double(w[c]) : 1.0, is, cnt);
-      std::fill(ta.begin() + (c - c0) * HW, ta.begin() + (c - c0 + 1) * HW, T(k.a));
-      std::fill(tb.begin() + (c - c0) * HW, tb.begin() + (c - c0 + 1) * HW, T(k.bq));
-      std::fill(tk.begin() + (c - c0) * HW, tk.begin() + (c - c0 + 1) * HW, T(k.k));
+      fillChannel(ta, c - c0, HW, T(k.a));
+      fillChannel(tb, c - c0, HW, T(k.bq));
+      fillChannel(tk, c - c0, HW, T(k.k));
     }
     if (!gx) return;
     const T *ap = ta.data(), *bp = tb.data(), *kp = tk.data();

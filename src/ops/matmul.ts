@@ -8,7 +8,7 @@ import { cast } from "./cast.js";
 import { mul } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { expand, reshape, squeeze, transpose, unsqueeze } from "./shape.js";
-import { dense, uninitialized } from "./util.js";
+import { dense, uninitialized, view, viewWith } from "./util.js";
 
 interface Operand {
   data: TypedArray;
@@ -49,8 +49,8 @@ function operand(t: Tensor, batchShape: readonly number[]): Operand {
 /** True when `t` is not row-major but its last two dims swapped would be (e.g. `w.T`). */
 function isTransposed(t: Tensor): boolean {
   if (t.ndim < 2 || t.isContiguous()) return false;
-  const swapped = transpose(t, -1, -2);
-  return isContiguous(swapped.shape, swapped.strides);
+  const swap = <T>(a: readonly T[]) => [...a.slice(0, -2), a[a.length - 1], a[a.length - 2]];
+  return isContiguous(swap(t.shape), swap(t.strides));
 }
 
 const Matmul = definePrimitive({
@@ -136,17 +136,18 @@ const Linear = definePrimitive<{ hasBias: boolean }>({
     const N = w.shape[0];
     const out = uninitialized([M, N], x.dtype);
     const A = operand(x, []);
-    const B = operand(transpose(w, 0, 1), []);
+    // w read as w^T: the operand of w with its transpose flag flipped (no view is made).
+    const W = operand(w, []);
     const backend = getBackend();
     backend.matmul(
       A.data,
       A.offset,
       0,
       A.trans,
-      B.data,
-      B.offset,
+      W.data,
+      W.offset,
       0,
-      B.trans,
+      !W.trans,
       out.storage.data,
       1,
       M,
@@ -154,10 +155,9 @@ const Linear = definePrimitive<{ hasBias: boolean }>({
       K,
     );
     if (hasBias) {
-      const o = out.storage.data;
       const shape = [M, N];
-      const bias = { data: b.storage.data, shape, strides: [0, b.strides[0]], offset: b.offset };
-      backend.binary("add", { data: o, shape, strides: [N, 1], offset: 0 }, bias, o, shape);
+      const bias = viewWith(b, shape, [0, b.strides[0]]);
+      backend.binary("add", view(out), bias, out.storage.data, shape);
     }
     return out;
   },

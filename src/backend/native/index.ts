@@ -99,22 +99,18 @@ const POOLED_BYTES = process.env.NABLA_POOL === "0" ? Number.POSITIVE_INFINITY :
 /** Builds the backend over a loaded addon. */
 export function createNativeBackend(m: NativeAddon): Backend {
   const js = jsBackend;
+  const pooled = (dtype: DType, size: number, zero: boolean): TypedArray => {
+    const Ctor = ARRAY_TYPES[dtype];
+    const bytes = size * Ctor.BYTES_PER_ELEMENT;
+    return bytes < POOLED_BYTES ? new Ctor(size) : new Ctor(m.allocBuffer(bytes, zero));
+  };
   return {
     ...js,
     ...nativeNnKernels(m),
     name: "native",
 
-    alloc(dtype: DType, size: number): TypedArray {
-      const Ctor = ARRAY_TYPES[dtype];
-      const bytes = size * Ctor.BYTES_PER_ELEMENT;
-      return bytes < POOLED_BYTES ? new Ctor(size) : new Ctor(m.allocBuffer(bytes, true));
-    },
-
-    allocEmpty(dtype: DType, size: number): TypedArray {
-      const Ctor = ARRAY_TYPES[dtype];
-      const bytes = size * Ctor.BYTES_PER_ELEMENT;
-      return bytes < POOLED_BYTES ? new Ctor(size) : new Ctor(m.allocBuffer(bytes, false));
-    },
+    alloc: (dtype: DType, size: number) => pooled(dtype, size, true),
+    allocEmpty: (dtype: DType, size: number) => pooled(dtype, size, false),
 
     copy(src: View, out: TypedArray): void {
       if (out.length < SMALL || !sameKind(src.data, out) || !fitsInt32(src))
