@@ -60,6 +60,42 @@ void rowForward(const T* x, T* out, int64_t n, bool logMode) {
   }
 }
 
+// Rows shorter than kShortRow (10 classes, say): the max and sum of each row are scalar, but exp
+// runs over up to kShortBlock elements of consecutive rows at once, so a short row does not pay
+// for a whole masked vector and a scratch copy of its own.
+constexpr int64_t kShortRow = 32, kShortBlock = 1024;
+
+template <class T>
+void shortRowsForward(const T* x, T* out, int64_t rows, int64_t n, bool logMode) {
+  T e[kShortBlock];
+  const int64_t per = kShortBlock / n;
+  for (int64_t r0 = 0; r0 < rows; r0 += per) {
+    const int64_t b = std::min(per, rows - r0);
+    const T* xb = x + r0 * n;
+    T* ob = out + r0 * n;
+    for (int64_t r = 0; r < b; r++) {
+      const T* xr = xb + r * n;
+      T m = xr[0];  // as in rowForward, a NaN anywhere still ends up in every output of the row
+      for (int64_t i = 1; i < n; i++) m = xr[i] > m ? xr[i] : m;
+      for (int64_t i = 0; i < n; i++) e[r * n + i] = xr[i] - m;
+    }
+    if (logMode) std::memcpy(ob, e, sizeof(T) * b * n);
+    expInPlace(e, b * n);
+    for (int64_t r = 0; r < b; r++) {
+      double s = 0;
+      for (int64_t i = 0; i < n; i++) s += e[r * n + i];
+      T* o = ob + r * n;
+      if (logMode) {
+        const T ls = static_cast<T>(std::log(s));
+        for (int64_t i = 0; i < n; i++) o[i] -= ls;
+      } else {
+        const T inv = static_cast<T>(1.0 / s);
+        for (int64_t i = 0; i < n; i++) o[i] = e[r * n + i] * inv;
+      }
+    }
+  }
+}
+
 // Columns: [size, inner] slab of one outer index, processed in tiles of inner positions.
 template <class T>
 void colForward(const T* x, T* out, int64_t size, int64_t inner, int64_t i0, int64_t w, bool logMode) {
@@ -101,6 +137,10 @@ void forward(const T* x, T* out, int64_t outer, int64_t size, int64_t inner, boo
   if (size == 0) return;
   if (inner == 1) {
     parallelFor(outer, std::max<int64_t>(1, 16384 / size), [&](int64_t o0, int64_t o1) {
+      if (size < kShortRow) {
+        shortRowsForward(x + o0 * size, out + o0 * size, o1 - o0, size, logMode);
+        return;
+      }
       for (int64_t o = o0; o < o1; o++) rowForward(x + o * size, out + o * size, size, logMode);
     });
     return;
@@ -165,6 +205,21 @@ void backward(const T* y, const T* g, T* gi, int64_t outer, int64_t size, int64_
   if (size == 0) return;
   if (inner == 1) {
     parallelFor(outer, std::max<int64_t>(1, 16384 / size), [&](int64_t o0, int64_t o1) {
+      if (logMode && size < kShortRow) {
+        // exp(y) of the chunk's short rows in one stretch, then gradIn = g - exp(y) * sum(g).
+        T* e = gi + o0 * size;
+        std::memcpy(e, y + o0 * size, sizeof(T) * (o1 - o0) * size);
+        expInPlace(e, (o1 - o0) * size);
+        for (int64_t o = o0; o < o1; o++) {
+          const T* gr = g + o * size;
+          T* r = gi + o * size;
+          double s = 0;
+          for (int64_t i = 0; i < size; i++) s += gr[i];
+          const T ts = static_cast<T>(s);
+          for (int64_t i = 0; i < size; i++) r[i] = gr[i] - r[i] * ts;
+        }
+        return;
+      }
       for (int64_t o = o0; o < o1; o++) rowBackward(y + o * size, g + o * size, gi + o * size, size, logMode);
     });
     return;
@@ -287,10 +342,11 @@ napi_value crossEntropyBackward(napi_env env, napi_callback_info info) {
     const int32_t* tp = t.as<int32_t>();
     T* o = gx.as<T>();
     parallelFor(N, std::max<int64_t>(1, 16384 / (C + 1)), [&](int64_t i0, int64_t i1) {
+      // exp over the chunk's rows in one stretch: rows of a few classes would each waste a vector.
+      std::memcpy(o + i0 * C, ls + i0 * C, sizeof(T) * (i1 - i0) * C);
+      expInPlace(o + i0 * C, (i1 - i0) * C);
       for (int64_t i = i0; i < i1; i++) {
         T* r = o + i * C;
-        std::memcpy(r, ls + i * C, sizeof(T) * C);
-        expInPlace(r, C);
         const T gi = gp[i];
         for (int64_t j = 0; j < C; j++) r[j] *= gi;
         r[tp[i]] -= gi;

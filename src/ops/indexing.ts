@@ -209,7 +209,12 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   if (idxTensor.dtype !== "int32")
     throw new TypeError(`indexSelect: index must be int32, got ${idxTensor.dtype}`);
   const n = x.shape[d];
-  const raw = Int32Array.from(dense(idxTensor).storage.data);
+  // A private copy (the backward keeps it); a contiguous view (a batch of a permutation) is read
+  // in place rather than through a dense copy first.
+  const m = idxTensor.numel();
+  const raw = idxTensor.isContiguous()
+    ? (idxTensor.storage.data as Int32Array).slice(idxTensor.offset, idxTensor.offset + m)
+    : (dense(idxTensor).storage.data as Int32Array);
   for (let i = 0; i < raw.length; i++) {
     if (raw[i] < -n || raw[i] >= n)
       throw new RangeError(

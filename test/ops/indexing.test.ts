@@ -56,6 +56,31 @@ test("scatter and scatterAdd write along a dim (out of place)", () => {
   );
 });
 
+test("indexSelect reads an index view in place: a batch of a permutation, a strided index", () => {
+  const x = nb.arange(0, 12).reshape([6, 2]);
+  const perm = i32([5, 3, 0, -2, 1, 2]);
+  // narrow: a contiguous view at an offset into perm's storage
+  assert.deepEqual(x.indexSelect(0, perm.narrow(0, 2, 3)).toArray(), [
+    [0, 1],
+    [8, 9],
+    [2, 3],
+  ]);
+  // every other entry: not contiguous, read through a dense copy
+  const strided = perm.reshape([3, 2]).select(1, 0);
+  assert.deepEqual(strided.toArray(), [5, 0, 1]);
+  assert.deepEqual(x.indexSelect(0, strided).toArray(), [
+    [10, 11],
+    [0, 1],
+    [2, 3],
+  ]);
+  // the selection keeps its own copy of the index: changing perm later changes nothing
+  const y = nb.arange(0, 6).requiresGrad_();
+  const picked = y.indexSelect(0, perm.narrow(0, 0, 2));
+  perm.fill_(0);
+  picked.sum().backward();
+  assert.deepEqual(y.grad!.toArray(), [0, 0, 0, 1, 0, 1]);
+});
+
 test("indexSelect with repeats and negative indices; maskedFill; oneHot", () => {
   const x = nb.arange(6).reshape(2, 3);
   assert.deepEqual(x.indexSelect(1, [2, 0, 2]).toArray(), [

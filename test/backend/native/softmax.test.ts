@@ -51,6 +51,10 @@ describe("softmax", { skip: SKIP }, () => {
       const tol = f64 ? 1e-12 : 3e-6;
       for (const [outer, size, inner] of [
         [1, 1, 1],
+        // rows under 32 take the short-row path: several 1024-element blocks, and a parallel
+        // split (2,000 rows) whose chunks start mid-block
+        [300, 10, 1],
+        [2000, 31, 1],
         [7, 33, 1],
         [3, 129, 1],
         [2, 7, 33],
@@ -87,12 +91,41 @@ describe("softmax", { skip: SKIP }, () => {
   }
 });
 
+describe("softmax of short rows with non-finite values", { skip: SKIP }, () => {
+  it("gives NaN rows as the long-row path does, and leaves the other rows exact", () => {
+    const m = nat();
+    const C = 5;
+    const rows = [
+      [1, 2, Number.NaN, 4, 5],
+      [Number.NEGATIVE_INFINITY, 0, 1, 2, 3],
+      [Number.POSITIVE_INFINITY, 0, 1, 2, 3],
+      [-1, -2, -3, -4, -5],
+    ];
+    const x = Float32Array.from(rows.flat());
+    for (const log of [false, true]) {
+      const y = new Float32Array(x.length);
+      (log ? m.logSoftmaxForward : m.softmaxForward)(x, y, rows.length, C, 1);
+      assert.ok(y.subarray(0, C).every(Number.isNaN), "a NaN makes its row NaN");
+      assert.equal(y[C], log ? Number.NEGATIVE_INFINITY : 0, "-inf logit");
+      assert.ok(y.subarray(2 * C, 3 * C).every(Number.isNaN), "+inf makes the row NaN (inf - inf)");
+      assertClose(
+        y.subarray(3 * C),
+        refSoftmax(x.subarray(3 * C), 1, C, 1, log),
+        3e-6,
+        3e-6,
+        "finite row",
+      );
+    }
+  });
+});
+
 describe("cross entropy", { skip: SKIP }, () => {
   it("fused forward/backward equal log_softmax + NLL", () => {
     const m = nat();
     for (const [N, C] of [
       [1, 1],
       [7, 10],
+      [2000, 10],
       [33, 129],
       [129, 7],
     ]) {
