@@ -16,7 +16,7 @@ namespace nabla {
   X(crossEntropyForward) X(crossEntropyBackward)                                        \
   X(sgdStep) X(adamStep) X(rmspropStep) X(adagradStep) X(adadeltaStep)                \
   X(im2col) X(col2im)                                                       \
-  X(allocBuffer) X(memoryPoolStats) X(emptyMemoryPool)
+  X(allocBuffer) X(releaseBuffer) X(memoryPoolStats) X(emptyMemoryPool)
 
 #define NABLA_DECLARE(name) napi_value name(napi_env env, napi_callback_info info);
 NABLA_KERNELS(NABLA_DECLARE)

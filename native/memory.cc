@@ -183,6 +183,34 @@ napi_value allocBuffer(napi_env env, napi_callback_info info) {
   return reinterpret_cast<napi_value>(*buffer);
 }
 
+// releaseBuffer(buffer): detaches an ArrayBuffer now, so that its memory goes back to the pool
+// at once instead of when V8 next collects it; the buffer and its views become empty. For
+// storages that nothing else can reach (the autograd engine's own temporary gradients): their
+// block is then reused, still in cache, by the next tensor of the same size. Returns whether the
+// buffer was detached (false for one that cannot be, e.g. a WebAssembly memory).
+napi_value releaseBuffer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool isBuffer = false;
+  if (argc < 1 || napi_is_arraybuffer(env, argv[0], &isBuffer) != napi_ok || !isBuffer) {
+    napi_throw_type_error(env, nullptr, "releaseBuffer: expected an ArrayBuffer");
+    return nullptr;
+  }
+  bool detachable = false;
+  napi_value result;
+  // V8 drops its reference to the backing store on detach: with no other owner, the deleter
+  // (returnBlock) runs before this returns, and V8's external-memory count goes down with it.
+  detachable = napi_detach_arraybuffer(env, argv[0]) == napi_ok;
+  if (!detachable) {
+    // Clear the pending "not detachable" error: the caller just keeps the buffer.
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+  }
+  napi_get_boolean(env, detachable, &result);
+  return result;
+}
+
 // memoryPoolStats(): {cachedBytes, liveBytes, limitBytes, hits, misses} of the pool.
 napi_value memoryPoolStats(napi_env env, napi_callback_info) {
   Pool& p = pool();

@@ -20,10 +20,12 @@ namespace {
 thread_local bool tInTask = false;
 
 // Workers spin this long after a job before sleeping: kernels come in quick succession from JS,
-// and a condition-variable wake-up costs tens of microseconds on a VM. Longer spins measured
-// slower in training (60 us: LeNet 13.6 vs 9.8 ms per step): a spinning worker takes the core
-// that V8's garbage-collector and compiler threads need between kernels.
-constexpr auto kSpin = std::chrono::microseconds(20);
+// and waking a sleeping worker is slow on a VM, where an idle virtual CPU is halted: with a 20 us
+// spin, one 256x256x784 GEMM in seven ran on the calling thread alone because the worker woke
+// too late (median 340 us, 90th percentile 700 us; with 1 ms of spin, 330 and 400 us). 200 us
+// covers the gaps between the kernels of a training step; LeNet and LeNet-BN measured the same
+// with 20 and 200 us, the MLP and softmax regression a few percent faster.
+constexpr auto kSpin = std::chrono::microseconds(200);
 
 class Pool {
  public:

@@ -1,7 +1,8 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { fmtShape } from "../tensor/shape.js";
-import { type Edge, Node } from "./function.js";
+import { type Edge, hasOpListeners, Node } from "./function.js";
 import { setGradEnabled } from "./grad-mode.js";
+import { Temporaries } from "./temporaries.js";
 
 /** The few ops the engine itself needs; `src/ops` installs them at load time (ops sit below autograd). */
 export interface EngineOps {
@@ -130,16 +131,28 @@ export function runBackward(
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
   const { add, detach, copy } = engineOps();
+  // Temporary gradients are freed as soon as they are used up, except when the backward itself
+  // is recorded (they are then part of a graph) or an op listener may keep them.
+  const temps = createGraph || hasOpListeners() ? null : Temporaries.start();
   const pending = new Map<Node, Tensor>();
   const accumulate = (node: Node, g: Tensor) => {
     const prev = pending.get(node);
-    pending.set(node, prev === undefined ? g : add(prev, g));
+    const next = prev === undefined ? g : add(prev, g);
+    pending.set(node, next);
+    if (temps === null) return;
+    temps.hold(next);
+    if (prev !== undefined) temps.drop(prev);
   };
   // Rules may hand the same gradient to several inputs (add returns gradOut twice), so a `.grad`
   // gets its own copy when its storage is a seed's or already another `.grad`'s: an in-place
   // update of one gradient (zero_, an optimizer step) must never change another.
   const handedOut = new Set(seeds.map((s) => s.storage));
   const store = (current: Tensor | null, g: Tensor): Tensor => {
+    const stored = storeGrad(current, g);
+    temps?.keep(stored);
+    return stored;
+  };
+  const storeGrad = (current: Tensor | null, g: Tensor): Tensor => {
     if (current !== null) return add(current, g);
     if (createGraph) return g;
     const own = handedOut.has(g.storage) || !g.isContiguous() ? copy(g) : detach(g);
@@ -168,16 +181,16 @@ export function runBackward(
       (e.node !== null
         ? toRun.has(e.node) || capture!.nodes.has(e.node)
         : capture!.leaves.has(e.leaf!));
-    for (const node of order) {
-      const gradOut = pending.get(node);
-      pending.delete(node);
-      if (gradOut === undefined) continue;
+    const runNode = (node: Node, gradOut: Tensor): void => {
       if (node.retained !== null && !capture)
         node.retained.grad = store(node.retained.grad, gradOut);
-      if (capture?.nodes.has(node)) capture.nodes.set(node, gradOut);
-      if (toRun !== null && !toRun.has(node)) continue;
+      if (capture?.nodes.has(node)) {
+        capture.nodes.set(node, gradOut);
+        temps?.keep(gradOut);
+      }
+      if (toRun !== null && !toRun.has(node)) return;
       const rule = node.prim.backward;
-      if (rule === "not differentiable") continue;
+      if (rule === "not differentiable") return;
       const needs = node.edges.map((e) => e !== null && leadsOn(e));
       const grads = rule(gradOut, node.ctx, node.attrs, needs);
       if (!retainGraph) node.ctx.release();
@@ -192,14 +205,27 @@ export function runBackward(
           const leaf = edge.leaf;
           if (capture) {
             const prev = capture.leaves.get(leaf);
-            capture.leaves.set(leaf, prev == null ? grad : add(prev, grad));
+            const sum = prev == null ? grad : add(prev, grad);
+            capture.leaves.set(leaf, sum);
+            temps?.keep(sum);
           } else {
             leaf.grad = store(leaf.grad, grad);
           }
         }
       }
+    };
+    for (const node of order) {
+      const gradOut = pending.get(node);
+      pending.delete(node);
+      if (gradOut === undefined) continue;
+      runNode(node, gradOut);
+      if (temps !== null) {
+        temps.drop(gradOut);
+        temps.sweep();
+      }
     }
   } finally {
+    temps?.stop();
     setGradEnabled(previousMode);
   }
 }

@@ -133,6 +133,11 @@ export function onOp(fn: OpListener): () => void {
   };
 }
 
+/** True while some `onOp` listener is registered (it may keep the tensors it is shown). */
+export function hasOpListeners(): boolean {
+  return listeners.length > 0;
+}
+
 /**
  * The single dispatch point of every op: runs the primitive's forward and, when grad mode is on
  * and an input requires grad, records a graph node for backward.

@@ -84,6 +84,12 @@ export interface Backend {
   alloc(dtype: DType, size: number): TypedArray;
   /** An array whose contents are unspecified, for outputs a kernel overwrites whole (no zero fill). */
   allocEmpty(dtype: DType, size: number): TypedArray;
+  /**
+   * Optional: frees the memory of an array from `alloc`/`allocEmpty` that nothing references any
+   * more, now instead of at the next garbage collection, so the next array of its size reuses it
+   * while it is still in cache. The array becomes empty. Backends without a pool leave it out.
+   */
+  release?(array: TypedArray): void;
   /** Copies a strided view into contiguous `out` (casting to `out`'s type; bool stores 0/1). */
   copy(src: View, out: TypedArray): void;
   /** Writes `src` (already broadcast to `dst.shape`) into the strided view `dst`, casting. */

@@ -33,6 +33,8 @@ export function tryAllGpus(): Device[] {
   return [cpu];
 }
 
+let birthListener: ((storage: Storage) => void) | null = null;
+
 /**
  * The memory behind one or more tensors (views share it). On the CPU backends it wraps a typed
  * array shared by the js and native kernels. `version` counts in-place writes, so autograd can tell
@@ -49,8 +51,17 @@ export class Storage {
     if (dtype === null)
       throw new TypeError("Storage: expected a Float32/Float64/Int32/Uint8 array");
     this.dtype = dtype;
+    if (birthListener !== null) birthListener(this);
   }
   get size(): number {
     return this.data.length;
   }
+}
+
+/**
+ * Calls `fn` with every storage created from now on (null stops it). The autograd engine uses it
+ * to know which storages a backward pass made for itself. Example: `onStorageCreated(null)`.
+ */
+export function onStorageCreated(fn: ((storage: Storage) => void) | null): void {
+  birthListener = fn;
 }

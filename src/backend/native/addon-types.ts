@@ -77,6 +77,11 @@ export interface NativeAddon extends NativeNnKernels {
    * reused, not returned to the OS); zero-filled when `zero`, else unspecified contents.
    */
   allocBuffer(bytes: number, zero: boolean): ArrayBuffer;
+  /**
+   * Detaches `buffer` so that its block goes back to the pool now rather than at the next GC;
+   * the buffer and its views become empty. False if it cannot be detached.
+   */
+  releaseBuffer(buffer: ArrayBuffer): boolean;
   /** The pool's counters, in bytes and calls. */
   memoryPoolStats(): MemoryPoolStats;
   /** Frees every cached block (blocks in use are unaffected). */

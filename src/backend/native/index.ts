@@ -111,6 +111,17 @@ export function createNativeBackend(m: NativeAddon): Backend {
 
     alloc: (dtype: DType, size: number) => pooled(dtype, size, true),
     allocEmpty: (dtype: DType, size: number) => pooled(dtype, size, false),
+    release(array: TypedArray): void {
+      // Only whole pooled buffers: a smaller array may live on V8's heap, where detaching would
+      // first copy it out.
+      const buffer = array.buffer;
+      if (
+        array.byteLength >= POOLED_BYTES &&
+        array.byteOffset === 0 &&
+        array.byteLength === buffer.byteLength
+      )
+        m.releaseBuffer(buffer as ArrayBuffer);
+    },
 
     copy(src: View, out: TypedArray): void {
       if (out.length < SMALL || !sameKind(src.data, out) || !fitsInt32(src))

@@ -62,6 +62,45 @@ describe("native memory pool", { skip: SKIP }, () => {
     assert.throws(() => m.allocBuffer(1.5, true), /allocBuffer.*integer/);
   });
 
+  it("releaseBuffer hands a block back at once, and the next buffer of its size reuses it", () => {
+    const m = nat();
+    const bytes = (1 << 18) + 4; // odd size: its class is larger than the request
+    const buffer = m.allocBuffer(bytes, false);
+    const view = new Float32Array(buffer);
+    const before = m.memoryPoolStats();
+    assert.equal(m.releaseBuffer(buffer), true);
+    assert.equal(buffer.byteLength, 0, "the buffer is detached");
+    assert.equal(view.length, 0, "and so are its views");
+    const released = m.memoryPoolStats();
+    assert.ok(released.liveBytes < before.liveBytes, "no longer live");
+    assert.ok(released.cachedBytes > before.cachedBytes, "cached without a collection");
+    m.allocBuffer(bytes, false);
+    assert.equal(m.memoryPoolStats().hits, released.hits + 1);
+    // Releasing twice, or a buffer V8 allocated, is harmless; a non-buffer is an error.
+    assert.equal(m.releaseBuffer(buffer), true);
+    const own = new ArrayBuffer(64);
+    m.releaseBuffer(own);
+    assert.equal(own.byteLength, 0);
+    assert.throws(
+      () => m.releaseBuffer(new Float32Array(4) as never),
+      /releaseBuffer: expected an ArrayBuffer/,
+    );
+  });
+
+  it("the native backend releases only whole pooled arrays", () => {
+    const backend = createNativeBackend(nat());
+    const big = backend.allocEmpty("float32", 1024);
+    backend.release!(big);
+    assert.equal(big.length, 0);
+    const small = backend.alloc("float32", 8); // on V8's heap: left alone
+    backend.release!(small);
+    assert.equal(small.length, 8);
+    const whole = backend.alloc("float64", 1024);
+    const part = whole.subarray(1);
+    backend.release!(part);
+    assert.equal(whole.length, 1024, "a subarray does not free its buffer");
+  });
+
   it("emptyMemoryPool frees the cached blocks", async () => {
     const m = nat();
     (() => void m.allocBuffer(1 << 20, false))();
