@@ -68,9 +68,14 @@ async function trainInChild(spec: ChildSpec, env: NodeJS.ProcessEnv): Promise<Me
  */
 export function trainWorkloads(opts: BenchOptions): Workload[] {
   const data = trainingData(opts.quick);
-  // Best of 3 epochs: one epoch of the small models takes 0.1-0.4 s, short enough for a GC pause or
-  // a neighbour on the shared machine to move it by 20%.
-  const common = { count: data.count, warmupBatches: 5, epochs: opts.quick ? 1 : 3 };
+  // One warm-up epoch on both sides (batches of 256): V8 keeps compiling, deoptimising and
+  // recompiling nabla's hot functions for the first few epochs (in one run the MLP's mean step was
+  // 1.54 ms in its 2nd epoch, 1.26 ms in its 4th and 1.11-1.23 ms from the 5th on), so without it
+  // the rows measure the JIT rather than training. Then the best of 3 epochs: one epoch of the
+  // small models takes 0.1-0.4 s, short enough for a GC pause or a neighbour on the shared machine
+  // to move it by 20%.
+  const warmupBatches = opts.quick ? 5 : Math.ceil(data.count / 256);
+  const common = { count: data.count, warmupBatches, epochs: opts.quick ? 1 : 3 };
   const unset = { ...process.env };
   for (const k of Object.keys(KEEP_PAGES_ENV)) delete unset[k];
   let lenetBN: Measure | null = null; // for the notes of the last rows
