@@ -192,7 +192,7 @@ export function runBackward(
       const rule = node.prim.backward;
       if (rule === "not differentiable") return;
       const needs = node.edges.map((e) => e !== null && leadsOn(e));
-      const grads = rule(gradOut, node.ctx, node.attrs, needs);
+      const grads = rule(gradOut, node.ctx, node.attrs, needs, temps?.owns(gradOut) ?? false);
       if (!retainGraph) node.ctx.release();
       for (let i = 0; i < node.edges.length; i++) {
         const edge = node.edges[i];

@@ -71,13 +71,16 @@ export type InputGrads = (Tensor | null)[];
 /**
  * A backward rule: from the gradient of the output, the gradients of the inputs. `needs[i]`
  * tells whether input i needs one, so rules skip unneeded work. Results may keep a broadcast
- * shape: the engine sums them back to each input's shape.
+ * shape: the engine sums them back to each input's shape. `ownsGradOut` says that nothing but
+ * this rule will read `gradOut` again and that it is dense: an elementwise rule may then write
+ * its result into `gradOut`'s storage and return it, instead of allocating.
  */
 export type BackwardRule<A> = (
   gradOut: Tensor,
   ctx: Context,
   attrs: A,
   needs: readonly boolean[],
+  ownsGradOut: boolean,
 ) => InputGrads;
 
 /**

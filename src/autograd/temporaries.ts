@@ -64,6 +64,21 @@ export class Temporaries {
     this.#kept.add(t.storage);
   }
 
+  /**
+   * True when `t` is a dense tensor over a storage of this backward that one pending slot holds
+   * and nothing was handed: the node consuming it may overwrite it.
+   */
+  owns(t: Tensor): boolean {
+    const s = t.storage;
+    return (
+      this.#uses.get(s) === 1 &&
+      !this.#kept.has(s) &&
+      t.offset === 0 &&
+      s.data.length === t.numel() &&
+      t.isContiguous()
+    );
+  }
+
   /** Frees every candidate that no pending gradient uses; called between nodes. */
   sweep(): void {
     const candidates = this.#candidates;

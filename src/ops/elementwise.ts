@@ -24,12 +24,15 @@ function unaryForward(op: UnaryOp, outDType?: DType) {
 // Activations with a fused backward kernel use it unless a graph of the backward is being built
 // (createGraph), in which case the rule is composed of differentiable ops.
 function fusedOr(op: UnaryGradOp, composite: BackwardRule<UnaryAttrs>): BackwardRule<UnaryAttrs> {
-  return (gradOut, ctx, attrs, needs) => {
-    if (isGradEnabled()) return composite(gradOut, ctx, attrs, needs);
+  return (gradOut, ctx, attrs, needs, ownsGradOut) => {
+    if (isGradEnabled()) return composite(gradOut, ctx, attrs, needs, ownsGradOut);
     const [x, out] = ctx.saved(op);
     const xd = dense(x);
     const g = dense(gradOut);
-    const gradIn = uninitialized(x.shape, x.dtype);
+    // The kernel is elementwise, so it may write over the gradient it reads when no one else
+    // will read that gradient: one activation-sized allocation less per layer.
+    const gradIn =
+      ownsGradOut && gradOut.dtype === x.dtype ? gradOut : uninitialized(x.shape, x.dtype);
     getBackend().unaryBackward(
       op,
       xd.storage.data,

@@ -70,6 +70,18 @@ describe("temporary gradients", { skip: !canRelease && "the backend has no relea
     assert.deepEqual(got.h.grad!.toArray(), ref.h.grad!.toArray());
   });
 
+  test("an activation's backward writes over a gradient only its own node reads", () => {
+    // add hands the same gradient to relu and sigmoid: the first of them to run must leave it
+    // whole for the second, which may then overwrite it.
+    const run = () => {
+      const a = nb.randn([40, 40], { requiresGrad: true });
+      const b = nb.randn([40, 40], { requiresGrad: true });
+      a.relu().add(b.sigmoid()).mul(3).tanh().sum().backward();
+      return [a.grad!.toArray(), b.grad!.toArray()];
+    };
+    assert.deepEqual(on(recording, run), on(keeping, run));
+  });
+
   test("a gradient that becomes .grad shares no freed storage", () => {
     // With no .grad yet, the leaf's gradient is the very tensor the rule returned (no copy).
     const run = () => {
