@@ -16,6 +16,7 @@ import {
   type NativeUnaryGradOp,
   type NativeUnaryOp,
 } from "./addon.js";
+import { noteAllocation } from "./gc-ballast.js";
 
 export { loadNativeAddon, nativeAddonPath } from "./addon.js";
 export type { NativeAddon } from "./addon.js";
@@ -102,6 +103,7 @@ export function createNativeBackend(m: NativeAddon): Backend {
   const pooled = (dtype: DType, size: number, zero: boolean): TypedArray => {
     const Ctor = ARRAY_TYPES[dtype];
     const bytes = size * Ctor.BYTES_PER_ELEMENT;
+    noteAllocation(bytes);
     return bytes < POOLED_BYTES ? new Ctor(size) : new Ctor(m.allocBuffer(bytes, zero));
   };
   return {

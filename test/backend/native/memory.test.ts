@@ -2,8 +2,9 @@
 // accounting of live and cached bytes follows the garbage collector.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { setFlagsFromString } from "node:v8";
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { gcBallastMiB } from "../../../src/backend/native/gc-ballast.js";
 import { createNativeBackend } from "../../../src/backend/native/index.js";
 import { SKIP, nat } from "./helpers.js";
 
@@ -99,6 +100,16 @@ describe("native memory pool", { skip: SKIP }, () => {
     const part = whole.subarray(1);
     backend.release!(part);
     assert.equal(whole.length, 1024, "a subarray does not free its buffer");
+  });
+
+  it("makes a 32 MiB GC ballast on V8's heap once 256 MiB of tensor memory was handed out", () => {
+    const backend = createNativeBackend(nat());
+    const before = getHeapStatistics().used_heap_size;
+    const hadOne = gcBallastMiB() > 0;
+    for (let i = 0; i < 80; i++) backend.release!(backend.allocEmpty("float32", 1 << 20)); // 4 MiB
+    assert.equal(gcBallastMiB(), 32);
+    if (!hadOne)
+      assert.ok(getHeapStatistics().used_heap_size - before >= 32 * 2 ** 20, "on V8's heap");
   });
 
   it("emptyMemoryPool frees the cached blocks", async () => {
