@@ -82,6 +82,17 @@ describe("temporary gradients", { skip: !canRelease && "the backend has no relea
     assert.deepEqual(on(recording, run), on(keeping, run));
   });
 
+  test("a gradient that is also a leaf's .grad is not overwritten by an activation's backward", () => {
+    // add hands one gradient to the leaf a (it becomes a.grad, no copy) and to relu.
+    const run = () => {
+      const a = nb.randn([40, 40], { requiresGrad: true });
+      const b = nb.randn([40, 40], { requiresGrad: true });
+      a.add(b.relu()).mul(2).sum().backward();
+      return [a.grad!.toArray(), b.grad!.toArray()];
+    };
+    assert.deepEqual(on(recording, run), on(keeping, run));
+  });
+
   test("a gradient that becomes .grad shares no freed storage", () => {
     // With no .grad yet, the leaf's gradient is the very tensor the rule returned (no copy).
     const run = () => {
