@@ -197,17 +197,12 @@ napi_value releaseBuffer(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "releaseBuffer: expected an ArrayBuffer");
     return nullptr;
   }
-  bool detachable = false;
-  napi_value result;
   // V8 drops its reference to the backing store on detach: with no other owner, the deleter
   // (returnBlock) runs before this returns, and V8's external-memory count goes down with it.
-  detachable = napi_detach_arraybuffer(env, argv[0]) == napi_ok;
-  if (!detachable) {
-    // Clear the pending "not detachable" error: the caller just keeps the buffer.
-    napi_value ignored;
-    napi_get_and_clear_last_exception(env, &ignored);
-  }
-  napi_get_boolean(env, detachable, &result);
+  // A buffer that cannot be detached is only reported (a status, no exception): the caller keeps it.
+  const bool detached = napi_detach_arraybuffer(env, argv[0]) == napi_ok;
+  napi_value result;
+  napi_get_boolean(env, detached, &result);
   return result;
 }
 

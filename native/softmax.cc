@@ -34,6 +34,14 @@ inline void expInPlace(double* p, int64_t n) {
   for (int64_t i = 0; i < n; i++) p[i] = std::exp(p[i]);
 }
 
+// dst = exp(src) over n contiguous elements, for the log-softmax backward passes: exp(y) of a
+// whole chunk of rows in one stretch, so rows of a few classes do not each waste a vector.
+template <class T>
+void expOf(T* dst, const T* src, int64_t n) {
+  std::memcpy(dst, src, sizeof(T) * n);
+  expInPlace(dst, n);
+}
+
 // One contiguous row: out = softmax(x) or log_softmax(x).
 template <class T>
 void rowForward(const T* x, T* out, int64_t n, bool logMode) {
@@ -156,14 +164,12 @@ void forward(const T* x, T* out, int64_t outer, int64_t size, int64_t inner, boo
   });
 }
 
-// softmax:     gradIn = y * (g - sum(g * y))
-// log_softmax: gradIn = g - exp(y) * sum(g)
+// One contiguous row. softmax: gradIn = y * (g - sum(g * y)). log_softmax: gradIn =
+// g - exp(y) * sum(g), with exp(y) already in gi (the caller computes it for a whole chunk).
 template <class T>
 void rowBackward(const T* y, const T* g, T* gi, int64_t n, bool logMode) {
   if (logMode) {
     const T s = static_cast<T>(laneSum<T>(n, [&](int64_t i) { return g[i]; }));
-    std::memcpy(gi, y, sizeof(T) * n);
-    expInPlace(gi, n);
     for (int64_t i = 0; i < n; i++) gi[i] = g[i] - gi[i] * s;
   } else {
     const T s = static_cast<T>(laneSum<T>(n, [&](int64_t i) { return g[i] * y[i]; }));
@@ -205,21 +211,7 @@ void backward(const T* y, const T* g, T* gi, int64_t outer, int64_t size, int64_
   if (size == 0) return;
   if (inner == 1) {
     parallelFor(outer, std::max<int64_t>(1, 16384 / size), [&](int64_t o0, int64_t o1) {
-      if (logMode && size < kShortRow) {
-        // exp(y) of the chunk's short rows in one stretch, then gradIn = g - exp(y) * sum(g).
-        T* e = gi + o0 * size;
-        std::memcpy(e, y + o0 * size, sizeof(T) * (o1 - o0) * size);
-        expInPlace(e, (o1 - o0) * size);
-        for (int64_t o = o0; o < o1; o++) {
-          const T* gr = g + o * size;
-          T* r = gi + o * size;
-          double s = 0;
-          for (int64_t i = 0; i < size; i++) s += gr[i];
-          const T ts = static_cast<T>(s);
-          for (int64_t i = 0; i < size; i++) r[i] = gr[i] - r[i] * ts;
-        }
-        return;
-      }
+      if (logMode) expOf(gi + o0 * size, y + o0 * size, (o1 - o0) * size);
       for (int64_t o = o0; o < o1; o++) rowBackward(y + o * size, g + o * size, gi + o * size, size, logMode);
     });
     return;
@@ -342,9 +334,7 @@ napi_value crossEntropyBackward(napi_env env, napi_callback_info info) {
     const int32_t* tp = t.as<int32_t>();
     T* o = gx.as<T>();
     parallelFor(N, std::max<int64_t>(1, 16384 / (C + 1)), [&](int64_t i0, int64_t i1) {
-      // exp over the chunk's rows in one stretch: rows of a few classes would each waste a vector.
-      std::memcpy(o + i0 * C, ls + i0 * C, sizeof(T) * (i1 - i0) * C);
-      expInPlace(o + i0 * C, (i1 - i0) * C);
+      expOf(o + i0 * C, ls + i0 * C, (i1 - i0) * C);
       for (int64_t i = i0; i < i1; i++) {
         T* r = o + i * C;
         const T gi = gp[i];

@@ -148,16 +148,15 @@ export function runBackward(
   // update of one gradient (zero_, an optimizer step) must never change another.
   const handedOut = new Set(seeds.map((s) => s.storage));
   const store = (current: Tensor | null, g: Tensor): Tensor => {
-    const stored = storeGrad(current, g);
-    temps?.keep(stored);
+    let stored: Tensor;
+    if (current !== null) stored = add(current, g);
+    else if (createGraph) stored = g;
+    else {
+      stored = handedOut.has(g.storage) || !g.isContiguous() ? copy(g) : detach(g);
+      handedOut.add(stored.storage);
+    }
+    temps?.keep(stored); // handed out: never freed or overwritten by the engine
     return stored;
-  };
-  const storeGrad = (current: Tensor | null, g: Tensor): Tensor => {
-    if (current !== null) return add(current, g);
-    if (createGraph) return g;
-    const own = handedOut.has(g.storage) || !g.isContiguous() ? copy(g) : detach(g);
-    handedOut.add(own.storage);
-    return own;
   };
   const rootNodes: Node[] = [];
   const previousMode = setGradEnabled(createGraph);

@@ -2,9 +2,9 @@
 //
 // Why: V8 starts marking for a full mark-compact once the room left under its old-generation
 // limit is less than the young generation's capacity (as we read its heuristics), and it sizes
-// that limit from the old generation's live size. A training script's heap is small (about 10 MB of objects) while every step allocates
-// megabytes of ArrayBuffers, so the limit has too little room and a mark-compact starts every few
-// tens of milliseconds. Measured on the MLP in a plain script: up to 35-38 mark-compacts an
+// that limit from the old generation's live size. A training script's heap is small (about
+// 10 MB of objects) while every step allocates megabytes of ArrayBuffers, so the limit has too
+// little room and a mark-compact starts every few tens of milliseconds. Measured on the MLP in a plain script: up to 35-38 mark-compacts an
 // epoch, up to 0.43 ms of GC per step and 109-132k examples/s; with this ballast 15-16 scavenges
 // and no mark-compact per epoch, 0.04-0.08 ms of GC per step and 156-178k examples/s. Making it
 // costs about 0.1 s once (its pages); marking double arrays costs nothing (they hold no
