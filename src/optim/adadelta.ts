@@ -1,6 +1,6 @@
 import { getBackend } from "../backend/index.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { bufData, gradData, paramData, zerosLikeParam } from "./buffers.js";
+import { bufData, gradData, ParamArrays, zerosLikeParam } from "./buffers.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
 
 /** Options of `optim.Adadelta` (PyTorch's, camelCased). */
@@ -28,9 +28,9 @@ export interface AdadeltaState {
 export function adadelta(params: Tensor[], states: AdadeltaState[], hyper: AdadeltaOptions): void {
   const { lr, rho, eps, weightDecay, maximize } = hyper;
   for (const s of states) s.step += 1;
-  const data = params.map(paramData);
+  const data = new ParamArrays(params);
   getBackend().adadeltaStep(
-    data.map(([d]) => d),
+    data.data,
     params.map(gradData),
     states.map((s) => bufData(s.squareAvg)),
     states.map((s) => bufData(s.accDelta)),
@@ -40,7 +40,7 @@ export function adadelta(params: Tensor[], states: AdadeltaState[], hyper: Adade
     weightDecay,
     maximize,
   );
-  for (const [, commit] of data) commit();
+  data.commit();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { getBackend } from "../backend/index.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { bufData, gradData, paramData, zerosLikeParam } from "./buffers.js";
+import { bufData, gradData, ParamArrays, zerosLikeParam } from "./buffers.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
 
 /** Options of `optim.Adagrad` (PyTorch's, camelCased). */
@@ -29,9 +29,9 @@ export function adagrad(params: Tensor[], states: AdagradState[], hyper: Adagrad
   for (const s of states) s.step += 1;
   for (const step of new Set(states.map((s) => s.step))) {
     const idx = params.map((_, i) => i).filter((i) => states[i].step === step);
-    const data = idx.map((i) => paramData(params[i]));
+    const data = new ParamArrays(idx.map((i) => params[i]));
     getBackend().adagradStep(
-      data.map(([d]) => d),
+      data.data,
       idx.map((i) => gradData(params[i])),
       idx.map((i) => bufData(states[i].sum)),
       lr,
@@ -41,7 +41,7 @@ export function adagrad(params: Tensor[], states: AdagradState[], hyper: Adagrad
       maximize,
       step,
     );
-    for (const [, commit] of data) commit();
+    data.commit();
   }
 }
 

@@ -1,6 +1,6 @@
 import { getBackend } from "../backend/index.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { bufData, gradData, paramData, zerosLikeParam } from "./buffers.js";
+import { bufData, gradData, ParamArrays, zerosLikeParam } from "./buffers.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
 
 /** Options of `optim.Adam` and `optim.AdamW` (PyTorch's, camelCased). */
@@ -41,9 +41,9 @@ export function adam(
   const steps = [...new Set(states.map((s) => s.step))];
   for (const step of steps) {
     const idx = params.map((_, i) => i).filter((i) => states[i].step === step);
-    const data = idx.map((i) => paramData(params[i]));
+    const data = new ParamArrays(idx.map((i) => params[i]));
     getBackend().adamStep(
-      data.map(([d]) => d),
+      data.data,
       idx.map((i) => gradData(params[i])),
       idx.map((i) => bufData(states[i].expAvg)),
       idx.map((i) => bufData(states[i].expAvgSq)),
@@ -58,7 +58,7 @@ export function adam(
       step,
       decoupled,
     );
-    for (const [, commit] of data) commit();
+    data.commit();
   }
 }
 

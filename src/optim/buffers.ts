@@ -6,13 +6,35 @@ import type { TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /**
- * The contiguous data of a parameter for an in-place kernel, and a function that writes it back
- * (a no-op when the kernel already wrote into the parameter's own storage).
+ * The contiguous data of each parameter for an in-place kernel (`data`), and `commit()`, which
+ * writes back the ones that had to be copied and bumps the version of the others. One object per
+ * call rather than a closure per parameter: the optimiser step runs once per training step, so V8
+ * optimises it late, and plain loops keep that compile short. Example:
+ * `const p = new ParamArrays(params); kernel(p.data, ...); p.commit();`
  */
-export function paramData(p: Tensor): [TypedArray, () => void] {
-  const d = dense(p);
-  if (d === p) return [p.storage.data, () => p.storage.version++];
-  return [d.storage.data, () => noGrad(() => p.copy_(d))];
+export class ParamArrays {
+  readonly data: TypedArray[] = [];
+  readonly #params: readonly Tensor[];
+  readonly #copies: (Tensor | null)[] = [];
+
+  constructor(params: readonly Tensor[]) {
+    this.#params = params;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!;
+      const d = dense(p);
+      this.data.push(d.storage.data);
+      this.#copies.push(d === p ? null : d);
+    }
+  }
+
+  commit(): void {
+    for (let i = 0; i < this.#params.length; i++) {
+      const p = this.#params[i]!;
+      const copy = this.#copies[i]!;
+      if (copy === null) p.storage.version++;
+      else noGrad(() => p.copy_(copy));
+    }
+  }
 }
 
 /** The contiguous data of a gradient (copied when it is a strided or broadcast view). */

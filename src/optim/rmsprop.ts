@@ -1,6 +1,6 @@
 import { getBackend } from "../backend/index.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { bufData, gradData, paramData, zerosLikeParam } from "./buffers.js";
+import { bufData, gradData, ParamArrays, zerosLikeParam } from "./buffers.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
 
 /** Options of `optim.RMSprop` (PyTorch's, camelCased). */
@@ -32,9 +32,9 @@ export interface RMSpropState {
 export function rmsprop(params: Tensor[], states: RMSpropState[], hyper: RMSpropOptions): void {
   const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = hyper;
   for (const s of states) s.step += 1;
-  const data = params.map(paramData);
+  const data = new ParamArrays(params);
   getBackend().rmspropStep(
-    data.map(([d]) => d),
+    data.data,
     params.map(gradData),
     states.map((s) => bufData(s.squareAvg)),
     centered ? states.map((s) => bufData(s.gradAvg!)) : null,
@@ -47,7 +47,7 @@ export function rmsprop(params: Tensor[], states: RMSpropState[], hyper: RMSprop
     centered,
     maximize,
   );
-  for (const [, commit] of data) commit();
+  data.commit();
 }
 
 /**

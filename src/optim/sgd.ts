@@ -1,6 +1,7 @@
 import { getBackend } from "../backend/index.js";
+import type { TypedArray } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { bufData, gradData, paramData, zerosLikeParam } from "./buffers.js";
+import { bufData, gradData, ParamArrays, zerosLikeParam } from "./buffers.js";
 import { Optimizer, type ParamGroup, type Params } from "./optimizer.js";
 
 /** Options of `optim.SGD` (PyTorch's, camelCased). */
@@ -21,29 +22,49 @@ export interface SGDOptions {
  * `sgdStep` kernel (fused in the native backend). Example: `sgd([w], [bufOrNull], hyper)`.
  */
 export function sgd(params: Tensor[], momentumBuffers: (Tensor | null)[], hyper: SGDOptions): void {
-  const { lr, momentum, dampening, weightDecay, nesterov, maximize } = hyper;
   // The kernel takes one firstStep flag, so parameters with and without buffers go in two calls.
-  const isFirst = momentumBuffers.map((b) => b === null);
-  for (const first of [true, false]) {
-    const idx = params.map((_, i) => i).filter((i) => isFirst[i] === first);
-    if (idx.length === 0 || (momentum === 0 && !first)) continue;
-    if (momentum !== 0 && first)
-      for (const i of idx) momentumBuffers[i] = zerosLikeParam(params[i]);
-    const data = idx.map((i) => paramData(params[i]));
-    getBackend().sgdStep(
-      data.map(([d]) => d),
-      idx.map((i) => gradData(params[i])),
-      momentum === 0 ? null : idx.map((i) => bufData(momentumBuffers[i]!)),
-      lr,
-      momentum,
-      dampening,
-      weightDecay,
-      nesterov,
-      maximize,
-      first,
-    );
-    for (const [, commit] of data) commit();
+  const fresh: number[] = [];
+  const stepped: number[] = [];
+  for (let i = 0; i < params.length; i++) (momentumBuffers[i] === null ? fresh : stepped).push(i);
+  if (fresh.length > 0) sgdCall(params, momentumBuffers, hyper, fresh, true);
+  if (stepped.length > 0 && hyper.momentum !== 0)
+    sgdCall(params, momentumBuffers, hyper, stepped, false);
+}
+
+/** One `sgdStep` kernel call over `params[i]` for i in `idx`, all at the same `first` state. */
+function sgdCall(
+  params: Tensor[],
+  momentumBuffers: (Tensor | null)[],
+  hyper: SGDOptions,
+  idx: number[],
+  first: boolean,
+): void {
+  const { lr, momentum, dampening, weightDecay, nesterov, maximize } = hyper;
+  const chosen: Tensor[] = [];
+  const grads: TypedArray[] = [];
+  const bufs: TypedArray[] = [];
+  for (const i of idx) {
+    const p = params[i]!;
+    chosen.push(p);
+    grads.push(gradData(p));
+    if (momentum === 0) continue;
+    if (first) momentumBuffers[i] = zerosLikeParam(p);
+    bufs.push(bufData(momentumBuffers[i]!));
   }
+  const data = new ParamArrays(chosen);
+  getBackend().sgdStep(
+    data.data,
+    grads,
+    momentum === 0 ? null : bufs,
+    lr,
+    momentum,
+    dampening,
+    weightDecay,
+    nesterov,
+    maximize,
+    first,
+  );
+  data.commit();
 }
 
 /**
@@ -72,8 +93,14 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected override updateGroup(group: ParamGroup<SGDOptions>, params: Tensor[]): void {
-    const bufs = params.map((p) => (this.state.get(p)?.momentumBuffer as Tensor | null) ?? null);
+    const bufs: (Tensor | null)[] = [];
+    for (const p of params) bufs.push((this.state.get(p)?.momentumBuffer as Tensor | null) ?? null);
     sgd(params, bufs, group);
-    params.forEach((p, i) => this.state.set(p, { momentumBuffer: bufs[i] }));
+    // Plain SGD keeps no buffer: its state entry is written once, not replaced every step.
+    for (let i = 0; i < params.length; i++) {
+      const s = this.state.get(params[i]!);
+      if (s === undefined) this.state.set(params[i]!, { momentumBuffer: bufs[i] ?? null });
+      else s.momentumBuffer = bufs[i] ?? null;
+    }
   }
 }

@@ -7,21 +7,61 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
-const NO_STRIDES: readonly number[] = Object.freeze([]);
-const UNIT_STRIDE: readonly number[] = Object.freeze([1]);
-
-/** Row-major (C-contiguous) strides of a shape. Example: `contiguousStrides([2, 3])` is `[3, 1]`. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  // 0-d and 1-D tensors (most tiny ops) share frozen stride arrays instead of allocating their own.
-  if (shape.length === 0) return NO_STRIDES as number[];
-  if (shape.length === 1) return UNIT_STRIDE as number[];
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i];
+/**
+ * A copy of a shape or strides array as a packed array of small integers. Why: V8 compiles hot
+ * code for the hidden class of the arrays it has seen, and arrays built by literals, spreads,
+ * `new Array(n)`, `slice` or `Object.freeze` carry different ones (packed, holey, frozen). A
+ * tensor whose shape arrived with a new class deoptimised every function that had read shapes:
+ * in MLP training one such shape, ~800 steps in, threw out 30 optimised functions, and V8's
+ * recompiles then took a core from the GEMM worker for the next epochs. The literals below give
+ * every tensor's arrays the one class. Example: `packedCopy(new Array(2).fill(3))` is `[3, 3]`.
+ */
+export function packedCopy(a: readonly number[]): number[] {
+  switch (a.length) {
+    case 0:
+      return [];
+    case 1:
+      return [a[0]!];
+    case 2:
+      return [a[0]!, a[1]!];
+    case 3:
+      return [a[0]!, a[1]!, a[2]!];
+    case 4:
+      return [a[0]!, a[1]!, a[2]!, a[3]!];
+    default: {
+      const out: number[] = [];
+      for (let i = 0; i < a.length; i++) out.push(a[i]!);
+      return out;
+    }
   }
-  return strides;
+}
+
+/** Row-major (C-contiguous) strides of a shape, as a packed array (see `packedCopy`). Example: `contiguousStrides([2, 3])` is `[3, 1]`. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  switch (shape.length) {
+    case 0:
+      return [];
+    case 1:
+      return [1];
+    case 2:
+      return [shape[1]!, 1];
+    case 3:
+      return [shape[1]! * shape[2]!, shape[2]!, 1];
+    case 4: {
+      const s2 = shape[3]! * shape[2]!;
+      return [s2 * shape[1]!, s2, shape[3]!, 1];
+    }
+    default: {
+      const out: number[] = [];
+      for (let i = 0; i < shape.length; i++) out.push(0);
+      let s = 1;
+      for (let i = shape.length - 1; i >= 0; i--) {
+        out[i] = s;
+        s *= shape[i]!;
+      }
+      return out;
+    }
+  }
 }
 
 /** True when `strides` are the row-major strides of `shape` (size-1 dims may have any stride). */

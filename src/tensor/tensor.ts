@@ -1,7 +1,7 @@
 import type { DType, TypedArray } from "./dtype.js";
 import { allocArray, isFloating } from "./dtype.js";
 import { formatTensor } from "./format.js";
-import { contiguousStrides, isContiguous, numelOf } from "./shape.js";
+import { contiguousStrides, isContiguous, numelOf, packedCopy } from "./shape.js";
 import { type Device, Storage } from "./storage.js";
 
 /** The node that produced a tensor in the autograd graph (defined fully in `autograd/`). */
@@ -40,8 +40,9 @@ export class Tensor {
     base: Tensor | null = null,
   ) {
     this.storage = storage;
-    this.shape = shape;
-    this.strides = strides ?? contiguousStrides(shape);
+    // Copied into packed arrays: one hidden class for every tensor's arrays (see packedCopy).
+    this.shape = packedCopy(shape);
+    this.strides = strides === undefined ? contiguousStrides(shape) : packedCopy(strides);
     this.offset = offset;
     this.base = base;
   }
