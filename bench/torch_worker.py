@@ -175,7 +175,14 @@ def train_epoch(req):
                 break
         return seen
 
-    epoch(limit=batch * req["warmupBatches"])
+    first = None
+    for e in range(req["warmupEpochs"]):
+        start = time.perf_counter()
+        seen = epoch()
+        if e == 0:
+            first = seen / (time.perf_counter() - start)
+    if req["warmupBatches"] > 0:
+        epoch(limit=batch * req["warmupBatches"])
     best, faults = float("inf"), 0
     for _ in range(req["epochs"]):
         f0 = minor_faults()
@@ -184,7 +191,10 @@ def train_epoch(req):
         seconds = time.perf_counter() - start
         if seconds < best:
             best, faults = seconds, minor_faults() - f0
-    return {"value": seen / best, "seconds": best, "faults": faults}
+    result = {"value": seen / best, "seconds": best, "faults": faults}
+    if first is not None:
+        result["first"] = first
+    return result
 
 
 def overhead(req):

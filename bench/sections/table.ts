@@ -50,6 +50,14 @@ function faultsNote(w: Workload, cells: [string, Cell][]): string {
   return parts.length > 0 ? `page faults/${per}: ${parts.join(", ")}` : "";
 }
 
+/** Training rows: each side's first epoch, while V8 is still compiling nabla's code. */
+function firstEpochNote(cells: [string, Cell][]): string {
+  const parts = cells
+    .filter(([, c]) => ok(c) && typeof (c as Measure).first === "number")
+    .map(([who, c]) => `${who} ${fmt((c as Measure).first!)}`);
+  return parts.length > 0 ? `first epoch: ${parts.join(", ")}` : "";
+}
+
 /** One markdown row. */
 export function formatRow(
   w: Workload,
@@ -67,6 +75,11 @@ export function formatRow(
     w.note?.() ?? "",
     ok(nabla) && nabla.note ? `nabla ${nabla.note}` : "",
     faultsNote(w, [
+      ["nabla", nabla],
+      ["as-is", asIs],
+      ["fast", fast],
+    ]),
+    firstEpochNote([
       ["nabla", nabla],
       ["as-is", asIs],
       ["fast", fast],

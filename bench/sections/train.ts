@@ -55,7 +55,7 @@ async function trainInChild(spec: ChildSpec, env: NodeJS.ProcessEnv): Promise<Me
     throw new Error(
       `the child ran on the ${result.backend} backend, this process on ${getBackend().name}`,
     );
-  return { value: result.value, faults: result.faults };
+  return { value: result.value, faults: result.faults, first: result.first };
 }
 
 /**
@@ -68,14 +68,16 @@ async function trainInChild(spec: ChildSpec, env: NodeJS.ProcessEnv): Promise<Me
  */
 export function trainWorkloads(opts: BenchOptions): Workload[] {
   const data = trainingData(opts.quick);
-  // One warm-up epoch on both sides (batches of 256): V8 keeps compiling, deoptimising and
-  // recompiling nabla's hot functions for the first few epochs (in one run the MLP's mean step was
-  // 1.54 ms in its 2nd epoch, 1.26 ms in its 4th and 1.11-1.23 ms from the 5th on), so without it
-  // the rows measure the JIT rather than training. Then the best of 3 epochs: one epoch of the
-  // small models takes 0.1-0.4 s, short enough for a GC pause or a neighbour on the shared machine
-  // to move it by 20%.
-  const warmupBatches = opts.quick ? 5 : Math.ceil(data.count / 256);
-  const common = { count: data.count, warmupBatches, epochs: opts.quick ? 1 : 3 };
+  // Two warm-up epochs on both sides: V8 keeps compiling nabla's hot functions for the first
+  // epochs (MLP: 120-150 ms of TurboFan compiles in each of the first three epochs of ~0.3 s, on
+  // a thread that takes the GEMM worker's core; 10-50 ms from the fifth on), so the rows measure
+  // steady-state training, and the notes give each side's first epoch. Then the best of 3 epochs:
+  // one epoch of the small models takes 0.1-0.4 s, short enough for a GC pause or a neighbour on
+  // the shared machine to move it by 20%. The quick mode warms up with 5 batches.
+  const warmup = opts.quick
+    ? { warmupEpochs: 0, warmupBatches: 5 }
+    : { warmupEpochs: 2, warmupBatches: 0 };
+  const common = { count: data.count, ...warmup, epochs: opts.quick ? 1 : 3 };
   const unset = { ...process.env };
   for (const k of Object.keys(KEEP_PAGES_ENV)) delete unset[k];
   let lenetBN: Measure | null = null; // for the notes of the last rows

@@ -15,6 +15,8 @@ export interface BenchOptions {
 export interface Measure {
   value: number;
   faults?: number;
+  /** Training rows: examples/s of the first epoch, before the warm-up ends. */
+  first?: number;
   /** Extra detail for the notes column. */
   note?: string;
 }
