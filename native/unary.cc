@@ -15,14 +15,15 @@ namespace {
 enum class Op {
   Neg, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu,
   Reciprocal, Gelu, Silu, Softplus, Square, Floor, Ceil, Round, Erf, LeakyRelu, Elu, ClampMin,
-  ClampMax, PowScalar, Invalid
+  ClampMax, PowScalar, MulScalar, AddScalar, Invalid
 };
 
 Op parseOp(const std::string& s) {
   static const char* names[] = {"neg", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs",
                                 "sign", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal",
                                 "gelu", "silu", "softplus", "square", "floor", "ceil", "round",
-                                "erf", "leakyRelu", "elu", "clampMin", "clampMax", "powScalar"};
+                                "erf", "leakyRelu", "elu", "clampMin", "clampMax", "powScalar",
+                                "mulScalar", "addScalar"};
   for (int i = 0; i < int(Op::Invalid); i++)
     if (s == names[i]) return Op(i);
   return Op::Invalid;
@@ -64,8 +65,8 @@ inline T signOf(T v) {
   return v > 0 ? T(1) : v < 0 ? T(-1) : v;
 }
 
-// p parametrises leakyRelu (slope), elu (alpha), clamps (bound), powScalar (exponent) and
-// softplus (beta; linear above beta*x > 20 as PyTorch's threshold).
+// p parametrises leakyRelu (slope), elu (alpha), clamps (bound), powScalar (exponent), mulScalar
+// (factor), addScalar (term) and softplus (beta; linear above beta*x > 20 as PyTorch's threshold).
 void unaryF32(Op op, const float* x, float* o, int64_t n, float p) {
   switch (op) {
     case Op::Neg: for (int64_t i = 0; i < n; i++) o[i] = -x[i]; break;
@@ -103,6 +104,8 @@ void unaryF32(Op op, const float* x, float* o, int64_t n, float p) {
     case Op::ClampMin: for (int64_t i = 0; i < n; i++) o[i] = x[i] < p ? p : x[i]; break;
     case Op::ClampMax: for (int64_t i = 0; i < n; i++) o[i] = x[i] > p ? p : x[i]; break;
     case Op::PowScalar: powScalar(x, o, n, p); break;
+    case Op::MulScalar: for (int64_t i = 0; i < n; i++) o[i] = x[i] * p; break;
+    case Op::AddScalar: for (int64_t i = 0; i < n; i++) o[i] = x[i] + p; break;
     case Op::Sin:
     case Op::Cos: {
       bool c = op == Op::Cos;
@@ -149,6 +152,8 @@ void unaryF64(Op op, const double* x, double* o, int64_t n, double p) {
     case Op::ClampMin: for (int64_t i = 0; i < n; i++) o[i] = x[i] < p ? p : x[i]; break;
     case Op::ClampMax: for (int64_t i = 0; i < n; i++) o[i] = x[i] > p ? p : x[i]; break;
     case Op::PowScalar: powScalar(x, o, n, p); break;
+    case Op::MulScalar: for (int64_t i = 0; i < n; i++) o[i] = x[i] * p; break;
+    case Op::AddScalar: for (int64_t i = 0; i < n; i++) o[i] = x[i] + p; break;
     case Op::Sin: for (int64_t i = 0; i < n; i++) o[i] = std::sin(x[i]); break;
     case Op::Cos: for (int64_t i = 0; i < n; i++) o[i] = std::cos(x[i]); break;
     case Op::Invalid: break;
@@ -162,6 +167,7 @@ int64_t grainFor(Op op, bool f64) {
     case Op::Neg: case Op::Abs: case Op::Relu: case Op::Sign: case Op::Reciprocal:
     case Op::Sqrt: case Op::Rsqrt: case Op::Square: case Op::Floor: case Op::Ceil:
     case Op::Round: case Op::LeakyRelu: case Op::ClampMin: case Op::ClampMax:
+    case Op::MulScalar: case Op::AddScalar:
       return 1 << 16;
     default:
       return f64 ? 2048 : 8192;

@@ -43,7 +43,9 @@ export type UnaryOp =
   | "softplus"
   | "clampMin"
   | "clampMax"
-  | "powScalar";
+  | "powScalar"
+  | "mulScalar"
+  | "addScalar";
 
 /** The unary ops with a fused backward kernel: gradIn = f'(x, y) * gradOut. */
 export type UnaryGradOp =

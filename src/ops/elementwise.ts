@@ -463,13 +463,36 @@ function binaryOp(
   return apply(prim, [x, y], undefined);
 }
 
+// A float tensor times or plus a JS number: one node with the number as an attribute, so neither
+// a scalar tensor nor saved inputs are made (PyTorch names these nodes Mul and Add as well). A
+// chain of `y.mul(1.0001)` with grad on spent 60% of its time in V8's GC with them.
+const scalarPrims = {
+  mul: defineUnary("Mul", "mulScalar", (g, _c, { p }) => [mul(g, p)], "none"),
+  add: defineUnary("Add", "addScalar", (g) => [g], "none"),
+};
+
+// The number `n` as a float tensor `t`'s op uses it (rounded to float32 for a float32 tensor, as
+// a scalar tensor would be), or null when the pair is not a float tensor and a number.
+function scalarFor(t: TensorLike, n: TensorLike): number | null {
+  if (typeof n !== "number" || !(t instanceof Tensor) || !isFloating(t.dtype)) return null;
+  return t.dtype === "float32" ? Math.fround(n) : n;
+}
+
 /** a + alpha * b, with broadcasting. Example: `x.add(y)`, `nb.add(x, 1)`. */
 export function add(a: TensorLike, b: TensorLike, alpha = 1): Tensor {
-  return binaryOp(binaryPrims.add, a, scaled(b, alpha));
+  const sb = scaled(b, alpha);
+  const p = scalarFor(a, sb);
+  if (p !== null) return apply(scalarPrims.add, [a as Tensor], { p });
+  const q = scalarFor(sb, a);
+  if (q !== null) return apply(scalarPrims.add, [sb as Tensor], { p: q });
+  return binaryOp(binaryPrims.add, a, sb);
 }
 /** a - alpha * b. Example: `x.sub(y)`. */
 export function sub(a: TensorLike, b: TensorLike, alpha = 1): Tensor {
-  return binaryOp(binaryPrims.sub, a, scaled(b, alpha));
+  const sb = scaled(b, alpha);
+  const p = scalarFor(a, sb);
+  if (p !== null) return apply(scalarPrims.add, [a as Tensor], { p: -p });
+  return binaryOp(binaryPrims.sub, a, sb);
 }
 
 // alpha * b for add/sub: plain arithmetic when b is a JS number.
@@ -478,7 +501,13 @@ function scaled(b: TensorLike, alpha: number): TensorLike {
   return b instanceof Tensor ? mul(b, alpha) : Number(b) * alpha;
 }
 /** a * b. Example: `x.mul(2)`. */
-export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryOp(binaryPrims.mul, a, b);
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  const p = scalarFor(a, b);
+  if (p !== null) return apply(scalarPrims.mul, [a as Tensor], { p });
+  const q = scalarFor(b, a);
+  if (q !== null) return apply(scalarPrims.mul, [b as Tensor], { p: q });
+  return binaryOp(binaryPrims.mul, a, b);
+}
 /** True division (integers divide as floats). Example: `x.div(y)`. */
 export const div = (a: TensorLike, b: TensorLike): Tensor => binaryOp(binaryPrims.div, a, b, true);
 /** a ^ b. A scalar exponent uses a cheaper primitive. Example: `x.pow(2)`. */

@@ -94,6 +94,11 @@ gradcheckTable("mixed", [
     inputs: () => [leaf([3], "sliced")],
   },
   {
+    name: "a float tensor with a JS number (the scalar nodes), on each side, transposed",
+    fn: (x) => nb.mul(-1.5, nb.add(2, x.mul(0.75).add(-3).sub(0.25).mul(x))).sub(1, 2),
+    inputs: () => [leaf([2, 3], "transposed")],
+  },
+  {
     name: "remainder (away from the jumps)",
     fn: (x) => nb.remainder(x, 7),
     inputs: () => [leaf([4], "contiguous", { positive: true })],

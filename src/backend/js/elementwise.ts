@@ -38,6 +38,8 @@ const unaryFormulas: Record<UnaryOp, string> = {
   clampMin: "a < p ? p : a",
   clampMax: "a > p ? p : a",
   powScalar: "Math.pow(a, p)",
+  mulScalar: "a * p",
+  addScalar: "a + p",
 };
 
 // Derivatives in terms of the input `a`, the output `y` and the incoming gradient `g`.

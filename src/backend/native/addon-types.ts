@@ -38,7 +38,9 @@ export type NativeUnaryOp =
   | "elu"
   | "clampMin"
   | "clampMax"
-  | "powScalar";
+  | "powScalar"
+  | "mulScalar"
+  | "addScalar";
 
 /** Activations with a fused backward kernel (`unaryBackward`). */
 export type NativeUnaryGradOp =
@@ -172,7 +174,8 @@ export interface NativeAddon extends NativeNnKernels {
 
   /**
    * out[0..n) = op(x[xOff..xOff+n)). `p` is leakyRelu's slope, elu's alpha, the clamp bound,
-   * powScalar's exponent or softplus's beta (default 1 for softplus, 0 otherwise).
+   * powScalar's exponent, mulScalar's factor, addScalar's term or softplus's beta (default 1 for
+   * softplus, 0 otherwise).
    */
   unary<T extends FloatArray>(
     op: NativeUnaryOp,

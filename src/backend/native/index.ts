@@ -50,6 +50,8 @@ const NATIVE_UNARY = new Set<UnaryOp>([
   "clampMin",
   "clampMax",
   "powScalar",
+  "mulScalar",
+  "addScalar",
 ]);
 const NATIVE_UNARY_GRAD = new Set<UnaryGradOp>([
   "tanh",

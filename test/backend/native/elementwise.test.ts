@@ -42,6 +42,8 @@ const PARAM: Partial<Record<NativeUnaryOp, number>> = {
   clampMax: 0.75,
   powScalar: 2.5,
   softplus: 1.5,
+  mulScalar: -1.25,
+  addScalar: 0.375,
 };
 
 const REF: Record<NativeUnaryOp, (x: number, p: number) => number> = {
@@ -73,6 +75,8 @@ const REF: Record<NativeUnaryOp, (x: number, p: number) => number> = {
   clampMin: (x, p) => (x < p ? p : x),
   clampMax: (x, p) => (x > p ? p : x),
   powScalar: (x, p) => x ** p,
+  mulScalar: (x, p) => x * p,
+  addScalar: (x, p) => x + p,
 };
 
 // Inputs per op: a wide random range, plus the special values every op must get right.
