@@ -1,18 +1,19 @@
 // A fixed block on V8's own heap, made once a process has allocated a lot of tensor memory.
 //
-// Why: V8 starts marking for a full mark-compact once the room left under its old-generation
-// limit is less than the young generation's capacity (as we read its heuristics), and it sizes
-// that limit from the old generation's live size. A training script's heap is small (about
-// 10 MB of objects) while every step allocates megabytes of ArrayBuffers, so the limit has too
-// little room and a mark-compact starts every few tens of milliseconds. Measured on the MLP in a plain script: up to 35-38 mark-compacts an
-// epoch, up to 0.43 ms of GC per step and 109-132k examples/s; with this ballast 15-16 scavenges
-// and no mark-compact per epoch, 0.04-0.08 ms of GC per step and 156-178k examples/s. Making it
-// costs about 0.1 s once (its pages); marking double arrays costs nothing (they hold no
-// pointers). NABLA_GC_BALLAST_MB sets its size (0: none).
+// Why: V8 starts marking for a full mark-compact when the room left under its heap limits runs
+// short, and it sizes those limits from what was live at the last mark-compact. A training
+// script's heap is small (about 10 MB of objects) while every step allocates megabytes of
+// ArrayBuffers, so a mark-compact started every few tens of milliseconds. Measured in plain
+// training scripts of 2-5 epochs: without a ballast 50 mark-compacts (MLP) and 165 (LeNet); with
+// 2 to 32 MiB of ballast 4-11, nearly all before it was made (one LeNet run with 32 MiB still had
+// 71), and 11-16% (MLP) and 20-40% (LeNet) more examples/s. Beyond a few MiB the size did not
+// matter, but making it costs about 4 ms per MiB (its pages fault in one by one): 32 MiB had
+// made one MLP step of the first epoch 120 ms long. Marking double arrays costs nothing (they
+// hold no pointers). NABLA_GC_BALLAST_MB sets its size (0: none).
 
-const BALLAST_MIB = Number(process.env.NABLA_GC_BALLAST_MB ?? 32);
+const BALLAST_MIB = Number(process.env.NABLA_GC_BALLAST_MB ?? 8);
 // Only processes that allocate this much tensor memory get the ballast (short scripts do not).
-const AFTER_BYTES = 256 * 2 ** 20;
+const AFTER_BYTES = 64 * 2 ** 20;
 // Made of 512 KiB double arrays copied from one template: a single `new Array(n).fill(x)` would
 // first build an n-slot array of small integers and then convert it, touching twice the memory
 // (each new page costs a fault, microseconds on a VM).

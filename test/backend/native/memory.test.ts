@@ -102,14 +102,14 @@ describe("native memory pool", { skip: SKIP }, () => {
     assert.equal(whole.length, 1024, "a subarray does not free its buffer");
   });
 
-  it("makes a 32 MiB GC ballast on V8's heap once 256 MiB of tensor memory was handed out", () => {
+  it("makes an 8 MiB GC ballast on V8's heap once 64 MiB of tensor memory was handed out", () => {
     const backend = createNativeBackend(nat());
     const before = getHeapStatistics().used_heap_size;
     const hadOne = gcBallastMiB() > 0;
-    for (let i = 0; i < 80; i++) backend.release!(backend.allocEmpty("float32", 1 << 20)); // 4 MiB
-    assert.equal(gcBallastMiB(), 32);
+    for (let i = 0; i < 20; i++) backend.release!(backend.allocEmpty("float32", 1 << 20)); // 4 MiB
+    assert.equal(gcBallastMiB(), 8);
     if (!hadOne)
-      assert.ok(getHeapStatistics().used_heap_size - before >= 32 * 2 ** 20, "on V8's heap");
+      assert.ok(getHeapStatistics().used_heap_size - before >= 8 * 2 ** 20, "on V8's heap");
   });
 
   it("emptyMemoryPool frees the cached blocks", async () => {
