@@ -107,10 +107,11 @@ function broadcastStridesAt(slot: number, v: View, shape: readonly number[]): In
 // Strides and offsets travel as int32 to the addon; views beyond that range use the js kernels.
 const fitsInt32 = (v: View) => v.data.length <= 0x7fffffff;
 
-// Below this many output elements a call into the addon (argument checks, typed-array lookups,
-// thread-pool dispatch) costs more than the arithmetic, so the js kernel runs instead: it keeps
-// the per-op overhead of tiny ops at the js backend's level.
-const SMALL = 2048;
+// Below these many output elements a call into the addon (0.2-0.6 us of argument checks and
+// typed-array lookups) costs more than the arithmetic, so the js kernel runs instead: it keeps the
+// per-op overhead of tiny ops at the js backend's level. Crossovers measured with monomorphic js
+// loops (their best case): exp 64 elements, strided copy 64, relu 256, add 256-512, row sums 512.
+const SMALL = { unary: 128, copy: 64, binary: 512, reduce: 512, other: 2048 };
 
 // Arrays of at least this many bytes come from the addon's memory pool (native/memory.cc): reused
 // blocks cost no page faults, outputs that kernels overwrite need no zero fill, and a pooled
@@ -147,19 +148,24 @@ export function createNativeBackend(m: NativeAddon): Backend {
     },
 
     copy(src: View, out: TypedArray): void {
-      if (out.length < SMALL || !sameKind(src.data, out) || !fitsInt32(src))
+      if (out.length < SMALL.copy || !sameKind(src.data, out) || !fitsInt32(src))
         return js.copy(src, out);
       m.copyStrided(src.data, src.offset, intsAt(0, src.shape), intsAt(1, src.strides), out, 0);
     },
 
     indexSelect(x, outer, size, inner, index, out): void {
-      if (out.length < SMALL || !sameKind(x, out))
+      if (out.length < SMALL.other || !sameKind(x, out))
         return js.indexSelect(x, outer, size, inner, index, out);
       m.indexSelect(x, outer, size, inner, index, out);
     },
 
     unary(op: UnaryOp, x: View, out: TypedArray, p?: number): void {
-      if (out.length < SMALL || !NATIVE_UNARY.has(op) || !isFloat(out) || !sameKind(x.data, out))
+      if (
+        out.length < SMALL.unary ||
+        !NATIVE_UNARY.has(op) ||
+        !isFloat(out) ||
+        !sameKind(x.data, out)
+      )
         return js.unary(op, x, out, p);
       if (isDense(x)) {
         m.unary(op as NativeUnaryOp, x.data as FloatArray, x.offset, out, out.length, p);
@@ -179,7 +185,7 @@ export function createNativeBackend(m: NativeAddon): Backend {
       p?: number,
     ): void {
       if (
-        gradIn.length < SMALL ||
+        gradIn.length < SMALL.unary ||
         !NATIVE_UNARY_GRAD.has(op) ||
         !floatsAlike(x, out, gradOut, gradIn)
       )
@@ -200,7 +206,13 @@ export function createNativeBackend(m: NativeAddon): Backend {
         sameKind(a.data, out) &&
         sameKind(b.data, out) &&
         (isFloat(out) || (out instanceof Int32Array && op !== "div"));
-      if (out.length < SMALL || !NATIVE_BINARY.has(op) || !typeOk || !fitsInt32(a) || !fitsInt32(b))
+      if (
+        out.length < SMALL.binary ||
+        !NATIVE_BINARY.has(op) ||
+        !typeOk ||
+        !fitsInt32(a) ||
+        !fitsInt32(b)
+      )
         return js.binary(op, a, b, out, shape);
       m.binary(
         op as NativeBinaryOp,
@@ -217,7 +229,7 @@ export function createNativeBackend(m: NativeAddon): Backend {
 
     reduce(op, x, outer, size, inner, out): void {
       // Empty max/min: the js kernel defines the result (the addon rejects it).
-      if (x.length < SMALL || !isFloat(x) || !sameKind(x, out) || size === 0)
+      if (x.length < SMALL.reduce || !isFloat(x) || !sameKind(x, out) || size === 0)
         return js.reduce(op, x, outer, size, inner, out);
       m.reduce(op, x, outer, size, inner, out as FloatArray);
     },
