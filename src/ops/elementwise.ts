@@ -469,6 +469,8 @@ function binaryOp(
 const scalarPrims = {
   mul: defineUnary("Mul", "mulScalar", (g, _c, { p }) => [mul(g, p)], "none"),
   add: defineUnary("Add", "addScalar", (g) => [g], "none"),
+  // x - p runs as x + (-p) (exact: negation is), under PyTorch's name for it.
+  sub: defineUnary("Sub", "addScalar", (g) => [g], "none"),
 };
 
 // The number `n` as a float tensor `t`'s op uses it (rounded to float32 for a float32 tensor, as
@@ -491,7 +493,7 @@ export function add(a: TensorLike, b: TensorLike, alpha = 1): Tensor {
 export function sub(a: TensorLike, b: TensorLike, alpha = 1): Tensor {
   const sb = scaled(b, alpha);
   const p = scalarFor(a, sb);
-  if (p !== null) return apply(scalarPrims.add, [a as Tensor], { p: -p });
+  if (p !== null) return apply(scalarPrims.sub, [a as Tensor], { p: -p });
   return binaryOp(binaryPrims.sub, a, sb);
 }
 

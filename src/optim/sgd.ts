@@ -22,13 +22,17 @@ export interface SGDOptions {
  * `sgdStep` kernel (fused in the native backend). Example: `sgd([w], [bufOrNull], hyper)`.
  */
 export function sgd(params: Tensor[], momentumBuffers: (Tensor | null)[], hyper: SGDOptions): void {
+  if (hyper.momentum === 0) {
+    // No buffer is read or made, even for parameters that have one from steps with momentum.
+    sgdCall(params, momentumBuffers, hyper, params.map((_, i) => i), true);
+    return;
+  }
   // The kernel takes one firstStep flag, so parameters with and without buffers go in two calls.
   const fresh: number[] = [];
   const stepped: number[] = [];
   for (let i = 0; i < params.length; i++) (momentumBuffers[i] === null ? fresh : stepped).push(i);
   if (fresh.length > 0) sgdCall(params, momentumBuffers, hyper, fresh, true);
-  if (stepped.length > 0 && hyper.momentum !== 0)
-    sgdCall(params, momentumBuffers, hyper, stepped, false);
+  if (stepped.length > 0) sgdCall(params, momentumBuffers, hyper, stepped, false);
 }
 
 /** One `sgdStep` kernel call over `params[i]` for i in `idx`, all at the same `first` state. */

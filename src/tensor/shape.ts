@@ -87,7 +87,7 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
     if (same) return a.slice();
   }
   const n = Math.max(a.length, b.length);
-  const out = new Array<number>(n);
+  const out: number[] = []; // grown by push: packed, like every tensor's shape (see packedCopy)
   for (let i = 0; i < n; i++) {
     const da = i < n - a.length ? 1 : a[i - (n - a.length)];
     const db = i < n - b.length ? 1 : b[i - (n - b.length)];
@@ -96,7 +96,7 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
         `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast (dim ${i - n}: ${da} vs ${db})`,
       );
     }
-    out[i] = da === 1 ? db : da;
+    out.push(da === 1 ? db : da);
   }
   return out;
 }
@@ -110,10 +110,11 @@ export function broadcastStrides(
   strides: readonly number[],
   target: readonly number[],
 ): number[] {
-  const out = new Array<number>(target.length).fill(0);
   const lead = target.length - shape.length;
+  const out: number[] = []; // packed (see packedCopy)
+  for (let i = 0; i < lead; i++) out.push(0);
   for (let i = 0; i < shape.length; i++) {
-    out[lead + i] = shape[i] === 1 && target[lead + i] !== 1 ? 0 : strides[i];
+    out.push(shape[i] === 1 && target[lead + i] !== 1 ? 0 : strides[i]);
   }
   return out;
 }

@@ -42,7 +42,7 @@ export class Tensor {
     this.storage = storage;
     // Copied into packed arrays: one hidden class for every tensor's arrays (see packedCopy).
     this.shape = packedCopy(shape);
-    this.strides = strides === undefined ? contiguousStrides(shape) : packedCopy(strides);
+    this.strides = strides ? packedCopy(strides) : contiguousStrides(shape);
     this.offset = offset;
     this.base = base;
   }

@@ -108,6 +108,20 @@ function adamRef(o: {
   });
 }
 
+test("SGD whose momentum is set to 0 after steps with momentum takes plain steps", () => {
+  const p = nb.tensor([1, -2], { dtype: "float64", requiresGrad: true });
+  const opt = new optim.SGD([p], { lr: 0.1, momentum: 0.9 });
+  const step = () => {
+    opt.zeroGrad();
+    p.square().sum().backward(); // grad = 2p
+    opt.step();
+  };
+  step(); // p = 0.8 p (the buffer holds 2p)
+  opt.paramGroups[0]!.momentum = 0;
+  step(); // plain: p -= 0.1 * 2p, the old buffer ignored
+  assertClose(p, nb.tensor([0.64, -1.28], { dtype: "float64" }));
+});
+
 test("Adam and AdamW: defaults, amsgrad, weightDecay, maximize, decoupled decay", () => {
   const base = { lr: 0.05, b1: 0.9, b2: 0.999, eps: 1e-8 };
   const tol = { atol: 1e-12, rtol: 1e-10 };
