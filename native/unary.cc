@@ -15,7 +15,7 @@ namespace {
 enum class Op {
   Neg, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu,
   Reciprocal, Gelu, Silu, Softplus, Square, Floor, Ceil, Round, Erf, LeakyRelu, Elu, ClampMin,
-  ClampMax, PowScalar, MulScalar, AddScalar, Invalid
+  ClampMax, PowScalar, MulScalar, AddScalar, DivScalar, Invalid
 };
 
 Op parseOp(const std::string& s) {
@@ -23,7 +23,7 @@ Op parseOp(const std::string& s) {
                                 "sign", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal",
                                 "gelu", "silu", "softplus", "square", "floor", "ceil", "round",
                                 "erf", "leakyRelu", "elu", "clampMin", "clampMax", "powScalar",
-                                "mulScalar", "addScalar"};
+                                "mulScalar", "addScalar", "divScalar"};
   for (int i = 0; i < int(Op::Invalid); i++)
     if (s == names[i]) return Op(i);
   return Op::Invalid;
@@ -66,7 +66,8 @@ inline T signOf(T v) {
 }
 
 // p parametrises leakyRelu (slope), elu (alpha), clamps (bound), powScalar (exponent), mulScalar
-// (factor), addScalar (term) and softplus (beta; linear above beta*x > 20 as PyTorch's threshold).
+// (factor), addScalar (term), divScalar (divisor) and softplus (beta; linear above beta*x > 20 as
+// PyTorch's threshold).
 void unaryF32(Op op, const float* x, float* o, int64_t n, float p) {
   switch (op) {
     case Op::Neg: for (int64_t i = 0; i < n; i++) o[i] = -x[i]; break;
@@ -106,6 +107,7 @@ void unaryF32(Op op, const float* x, float* o, int64_t n, float p) {
     case Op::PowScalar: powScalar(x, o, n, p); break;
     case Op::MulScalar: for (int64_t i = 0; i < n; i++) o[i] = x[i] * p; break;
     case Op::AddScalar: for (int64_t i = 0; i < n; i++) o[i] = x[i] + p; break;
+    case Op::DivScalar: for (int64_t i = 0; i < n; i++) o[i] = x[i] / p; break;
     case Op::Sin:
     case Op::Cos: {
       bool c = op == Op::Cos;
@@ -154,6 +156,7 @@ void unaryF64(Op op, const double* x, double* o, int64_t n, double p) {
     case Op::PowScalar: powScalar(x, o, n, p); break;
     case Op::MulScalar: for (int64_t i = 0; i < n; i++) o[i] = x[i] * p; break;
     case Op::AddScalar: for (int64_t i = 0; i < n; i++) o[i] = x[i] + p; break;
+    case Op::DivScalar: for (int64_t i = 0; i < n; i++) o[i] = x[i] / p; break;
     case Op::Sin: for (int64_t i = 0; i < n; i++) o[i] = std::sin(x[i]); break;
     case Op::Cos: for (int64_t i = 0; i < n; i++) o[i] = std::cos(x[i]); break;
     case Op::Invalid: break;
@@ -167,7 +170,7 @@ int64_t grainFor(Op op, bool f64) {
     case Op::Neg: case Op::Abs: case Op::Relu: case Op::Sign: case Op::Reciprocal:
     case Op::Sqrt: case Op::Rsqrt: case Op::Square: case Op::Floor: case Op::Ceil:
     case Op::Round: case Op::LeakyRelu: case Op::ClampMin: case Op::ClampMax:
-    case Op::MulScalar: case Op::AddScalar:
+    case Op::MulScalar: case Op::AddScalar: case Op::DivScalar:
       return 1 << 16;
     default:
       return f64 ? 2048 : 8192;

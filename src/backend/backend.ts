@@ -45,7 +45,8 @@ export type UnaryOp =
   | "clampMax"
   | "powScalar"
   | "mulScalar"
-  | "addScalar";
+  | "addScalar"
+  | "divScalar";
 
 /** The unary ops with a fused backward kernel: gradIn = f'(x, y) * gradOut. */
 export type UnaryGradOp =

@@ -471,6 +471,8 @@ const scalarPrims = {
   add: defineUnary("Add", "addScalar", (g) => [g], "none"),
   // x - p runs as x + (-p) (exact: negation is), under PyTorch's name for it.
   sub: defineUnary("Sub", "addScalar", (g) => [g], "none"),
+  // x / p is a true division (not x * (1/p), which rounds differently), as in PyTorch.
+  div: defineUnary("Div", "divScalar", (g, _c, { p }) => [div(g, p)], "none"),
 };
 
 // The number `n` as a float tensor `t`'s op uses it (rounded to float32 for a float32 tensor, as
@@ -511,7 +513,11 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp(binaryPrims.mul, a, b);
 }
 /** True division (integers divide as floats). Example: `x.div(y)`. */
-export const div = (a: TensorLike, b: TensorLike): Tensor => binaryOp(binaryPrims.div, a, b, true);
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  const p = scalarFor(a, b);
+  if (p !== null) return apply(scalarPrims.div, [a as Tensor], { p });
+  return binaryOp(binaryPrims.div, a, b, true);
+}
 /** a ^ b. A scalar exponent uses a cheaper primitive. Example: `x.pow(2)`. */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   if (a instanceof Tensor && typeof b === "number") {

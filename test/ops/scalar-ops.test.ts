@@ -7,7 +7,7 @@ import * as nb from "nabla";
 import { assertClose } from "../helpers.js";
 
 const values = [0, -0, 1.5, -2.25, 1e-30, 3.4e38, Infinity, -Infinity, Number.NaN, 0.1, 7];
-const numbers = [0.1, -3, 1e-7, 1.0001, 2 ** 24 + 1, Infinity, Number.NaN, -0];
+const numbers = [0.1, -3, 1e-7, 1.0001, 2 ** 24 + 1, Infinity, Number.NaN, 0, -0];
 
 test("float32 and float64 results equal the scalar-tensor path bit for bit", () => {
   // 11 elements run the js kernels; 660 run the native ones (above their js-fallback sizes).
@@ -26,6 +26,7 @@ test("float32 and float64 results equal the scalar-tensor path bit for bit", () 
         [x.add(n), x.add(s)],
         [nb.add(n, x), nb.add(s, x)],
         [x.sub(n), x.sub(s)],
+        [x.div(n), x.div(s)],
         [nb.add(x, n, 3), nb.add(x, nb.tensor(n * 3, { dtype }))],
       ];
       for (const [got, want] of pairs) {
@@ -42,6 +43,8 @@ test("integer and bool tensors keep PyTorch's promotion", () => {
   assert.equal(i.mul(2).dtype, "int32");
   assert.deepEqual(i.mul(2).toArray(), [2, 4, 6]);
   assert.equal(i.mul(1.5).dtype, "float32");
+  assert.equal(i.div(2).dtype, "float32");
+  assert.deepEqual(i.div(2).toArray(), [0.5, 1, 1.5]);
   assert.deepEqual(i.add(0.5).toArray(), [1.5, 2.5, 3.5]);
   assert.equal(nb.tensor([true, false]).add(1).dtype, "int32");
 });
@@ -53,6 +56,7 @@ test("grad_fn names, gradients and double backward", () => {
   const z = y.add(4).sub(1);
   assert.equal(z.gradFn?.name, "SubBackward0");
   assert.equal(y.add(4).gradFn?.name, "AddBackward0");
+  assert.equal(y.div(4).gradFn?.name, "DivBackward0");
   // d/dx sum(x^2 * 2.5 + 3) = 5x; d2 = 5.
   const f = x.square().mul(2.5).add(3).sum();
   const [g] = nb.grad(f, [x], { createGraph: true });
@@ -71,16 +75,18 @@ test("a float tensor with a number is one op with one tensor input; int32 keeps 
     x.mul(2);
     nb.add(1, x);
     x.sub(0.5);
+    x.div(4);
     nb.tensor([1, 2], { dtype: "int32" }).mul(3);
   } finally {
     off();
   }
   assert.deepEqual(
-    seen.filter(([name]) => name === "Mul" || name === "Add" || name === "Sub"),
+    seen.filter(([name]) => ["Mul", "Add", "Sub", "Div"].includes(name)),
     [
       ["Mul", 1],
       ["Add", 1],
       ["Sub", 1],
+      ["Div", 1],
       ["Mul", 2],
     ],
   );

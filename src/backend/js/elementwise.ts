@@ -40,6 +40,7 @@ const unaryFormulas: Record<UnaryOp, string> = {
   powScalar: "Math.pow(a, p)",
   mulScalar: "a * p",
   addScalar: "a + p",
+  divScalar: "a / p",
 };
 
 // Derivatives in terms of the input `a`, the output `y` and the incoming gradient `g`.

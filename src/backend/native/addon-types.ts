@@ -40,7 +40,8 @@ export type NativeUnaryOp =
   | "clampMax"
   | "powScalar"
   | "mulScalar"
-  | "addScalar";
+  | "addScalar"
+  | "divScalar";
 
 /** Activations with a fused backward kernel (`unaryBackward`). */
 export type NativeUnaryGradOp =
@@ -174,7 +175,7 @@ export interface NativeAddon extends NativeNnKernels {
 
   /**
    * out[0..n) = op(x[xOff..xOff+n)). `p` is leakyRelu's slope, elu's alpha, the clamp bound,
-   * powScalar's exponent, mulScalar's factor, addScalar's term or softplus's beta (default 1 for
+   * powScalar's exponent, mulScalar's factor, addScalar's term, divScalar's divisor or softplus's beta (default 1 for
    * softplus, 0 otherwise).
    */
   unary<T extends FloatArray>(

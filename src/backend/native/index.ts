@@ -52,6 +52,7 @@ const NATIVE_UNARY = new Set<UnaryOp>([
   "powScalar",
   "mulScalar",
   "addScalar",
+  "divScalar",
 ]);
 const NATIVE_UNARY_GRAD = new Set<UnaryGradOp>([
   "tanh",

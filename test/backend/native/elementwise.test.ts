@@ -44,6 +44,7 @@ const PARAM: Partial<Record<NativeUnaryOp, number>> = {
   softplus: 1.5,
   mulScalar: -1.25,
   addScalar: 0.375,
+  divScalar: -2.5,
 };
 
 const REF: Record<NativeUnaryOp, (x: number, p: number) => number> = {
@@ -77,6 +78,7 @@ const REF: Record<NativeUnaryOp, (x: number, p: number) => number> = {
   powScalar: (x, p) => x ** p,
   mulScalar: (x, p) => x * p,
   addScalar: (x, p) => x + p,
+  divScalar: (x, p) => x / p,
 };
 
 // Inputs per op: a wide random range, plus the special values every op must get right.
