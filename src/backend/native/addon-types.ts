@@ -175,8 +175,8 @@ export interface NativeAddon extends NativeNnKernels {
 
   /**
    * out[0..n) = op(x[xOff..xOff+n)). `p` is leakyRelu's slope, elu's alpha, the clamp bound,
-   * powScalar's exponent, mulScalar's factor, addScalar's term, divScalar's divisor or softplus's beta (default 1 for
-   * softplus, 0 otherwise).
+   * powScalar's exponent, mulScalar's factor, addScalar's term, divScalar's divisor or softplus's
+   * beta (default 1 for softplus, 0 otherwise).
    */
   unary<T extends FloatArray>(
     op: NativeUnaryOp,

@@ -4,6 +4,7 @@
  * Arrays are shared with the js backend (zero copy).
  */
 import { ARRAY_TYPES, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { broadcastStrides } from "../../tensor/shape.js";
 import type { Backend, BinaryOp, UnaryGradOp, UnaryOp, View } from "../backend.js";
 import { jsBackend } from "../js/index.js";
 import { floatsAlike, isFloat } from "./arrays.js";
@@ -77,7 +78,6 @@ function isDense(v: View): boolean {
   return true;
 }
 
-/** Strides of `v` once broadcast to `shape` (right-aligned; size-1 dims read with stride 0). */
 // Shapes and strides travel to the addon as int32 views of one scratch array. Why: a fresh small
 // Int32Array lives on V8's heap, and handing it to native code makes V8 move it out to a backing
 // store of its own (about 1 us each, and external memory that brings the next scavenge closer);
@@ -92,17 +92,6 @@ function intsAt(slot: number, values: readonly number[]): Int32Array {
   const at = slot * MAX_DIMS;
   for (let i = 0; i < values.length; i++) INTS[at + i] = values[i]!;
   return INTS.subarray(at, at + values.length);
-}
-
-/** The element strides that read `v` broadcast to `shape` (0 on broadcast dims), in scratch slot `slot`. */
-function broadcastStridesAt(slot: number, v: View, shape: readonly number[]): Int32Array {
-  const nd = shape.length;
-  const out =
-    nd > MAX_DIMS ? new Int32Array(nd) : INTS.subarray(slot * MAX_DIMS, slot * MAX_DIMS + nd);
-  const off = nd - v.shape.length;
-  for (let d = 0; d < off; d++) out[d] = 0;
-  for (let d = off; d < nd; d++) out[d] = v.shape[d - off] === 1 ? 0 : v.strides[d - off]!;
-  return out;
 }
 
 // Strides and offsets travel as int32 to the addon; views beyond that range use the js kernels.
@@ -223,8 +212,8 @@ export function createNativeBackend(m: NativeAddon): Backend {
         b.offset,
         out as FloatArray,
         intsAt(0, shape),
-        broadcastStridesAt(1, a, shape),
-        broadcastStridesAt(2, b, shape),
+        intsAt(1, broadcastStrides(a.shape, a.strides, shape)),
+        intsAt(2, broadcastStrides(b.shape, b.strides, shape)),
       );
     },
 
