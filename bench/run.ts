@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only sgemm,conv,train,overhead] [--no-torch]`: one table of
+// `npm run bench [-- --quick] [--only sgemm,conv,train,overhead,prebuilt] [--no-torch]`: one table of
 // nabla beside PyTorch (as-is and in its fastest configuration), row by row in one invocation;
 // also written to bench/results/latest.md.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { convWorkloads } from "./sections/conv.js";
 import { headerLines } from "./sections/header.js";
 import { parseOptions } from "./sections/options.js";
+import { prebuiltWorkloads } from "./sections/prebuilt.js";
 import { overheadWorkloads } from "./sections/overhead.js";
 import { sgemmWorkloads } from "./sections/sgemm.js";
 import { measureRow, setWaitBudget } from "./sections/measure.js";
@@ -21,6 +22,7 @@ const BUILDERS: Record<SectionName, (o: BenchOptions) => Workload[]> = {
   conv: convWorkloads,
   train: trainWorkloads,
   overhead: overheadWorkloads,
+  prebuilt: prebuiltWorkloads,
 };
 
 let opts: BenchOptions;

@@ -1,11 +1,12 @@
-// Module registration: every kernel of kernels.h becomes a property of the addon's exports.
+// Export registration of one ISA variant: every kernel of kernels.h becomes a property of the
+// addon's exports. dispatch.cc calls the registerExports of the variant the CPU runs.
 #include <node_api.h>
 
 #include "kernels.h"
 
 namespace nabla {
 
-static napi_value init(napi_env env, napi_value exports) {
+napi_value registerExports(napi_env env, napi_value exports) {
 #define NABLA_PROPERTY(name) {#name, nullptr, name, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   static const napi_property_descriptor props[] = {NABLA_KERNELS(NABLA_PROPERTY)};
 #undef NABLA_PROPERTY
@@ -15,5 +16,3 @@ static napi_value init(napi_env env, napi_value exports) {
 }
 
 }  // namespace nabla
-
-NAPI_MODULE_INIT() { return nabla::init(env, exports); }

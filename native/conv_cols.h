@@ -21,7 +21,7 @@ inline void validRange(int64_t n, int64_t s, int64_t p, int64_t kd, int64_t outN
   hi = std::max(lo, std::min(hi, outN));
 }
 
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
 // Output rows [ohLo, ohHi) of column-matrix row (c, kh, kw) for stride-1 columns, OW <= 64.
 // Masked stores are slow on AMD cores, so a full-width store is used whenever it ends inside
 // this image's row segment: its spill lands in slots written later (the next oh, or the zero
@@ -80,7 +80,7 @@ inline void im2col(const ConvDims& d, const T* x, int64_t channels, T* col, int6
         int64_t owLo, owHi;
         validRange(d.W, d.sW, d.pW, kw * d.dW, d.OW, owLo, owHi);
         zeroRow(row, ohLo * d.OW);
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
         if (d.sW == 1 && d.OW <= 64) {
           // Each output row is one to four masked vector moves: lanes outside [owLo, owHi) load
           // as zeros (masked loads do not touch those addresses), so padding costs nothing.

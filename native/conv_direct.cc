@@ -13,13 +13,13 @@
 #include "scratch.h"
 #include "threadpool.h"
 
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
 #include <immintrin.h>
 #endif
 
 namespace nabla {
 
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
 namespace {
 
 constexpr int kLanes = 16;  // output channels per vector

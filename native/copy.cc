@@ -75,7 +75,7 @@ void copyTransposed(const Layout& L, int p, const T* src, T* out) {
         ooff += i * os[d];
       }
       int64_t p0 = bp * B, p1 = std::min(P, p0 + B), q0 = bq * B, q1 = std::min(Q, q0 + B);
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
       if constexpr (sizeof(T) == 4) {
         // Whole 16x16 blocks through registers: every cache line is read once and written once
         // in full, so power-of-two strides (which map all lines of a tile to one L1 set) cannot

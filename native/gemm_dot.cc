@@ -116,7 +116,7 @@ void gemmSmallMNN(int64_t M, int64_t j0, int64_t j1, int64_t K, T alpha, const T
                   const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   // Row groups sized to the register file: R x 2 accumulators + 2 B vectors + 1 broadcast, so
   // 12 rows with AVX-512's 32 registers and 6 with AVX2's 16. Each group streams B once.
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
   constexpr int G = 12;
 #else
   constexpr int G = 6;
@@ -137,7 +137,7 @@ void gemmSmallMNN(int64_t M, int64_t j0, int64_t j1, int64_t K, T alpha, const T
   const T* a = A + i * lda;
   T* c = C + i * ldc;
   switch (M - i) {
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
     case 11: rowsNN<T, 11>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
     case 10: rowsNN<T, 10>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;
     case 9: rowsNN<T, 9>(j0, jt, j1, bt, K, alpha, a, lda, B, ldb, beta, c, ldc); break;

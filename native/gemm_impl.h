@@ -42,7 +42,7 @@ namespace gemm_impl {
 // FMA pipes. AVX2 has 16 registers: 6x2 accumulators.
 template <class T>
 struct Blocking;
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
 template <>
 struct Blocking<float> {
   static constexpr int MR = NABLA_GEMM_MR_F, NV = NABLA_GEMM_NV_F;
@@ -53,7 +53,7 @@ struct Blocking<double> {
   static constexpr int MR = 12, NV = 2;
   static constexpr int64_t KC = 256, MC = 144, NC = 2048;
 };
-#elif defined(__AVX2__) && defined(__FMA__)
+#elif defined(NABLA_AVX2)
 template <>
 struct Blocking<float> {
   static constexpr int MR = 6, NV = 2;
@@ -154,7 +154,7 @@ __attribute__((noinline)) inline void edgeTile(int64_t kc, const T* a, const T* 
   }
 }
 
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
 // Transposing packs for float: 16 k-values of up to 16 rows at a time go through registers.
 // Returns the number of k columns handled (a multiple of 16); the caller finishes the rest.
 template <int MR>
@@ -218,7 +218,7 @@ inline void packA(bool trans, const T* A, int64_t lda, int64_t mc, int64_t kc, T
       // keep the destination lines in L1 while the MR source rows are walked.
       if (m < MR) std::memset(o, 0, sizeof(T) * MR * kc);
       int64_t kStart = 0;
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
       if constexpr (std::is_same_v<T, float> && MR <= 16)
         if (m == MR) kStart = packATransposed<MR>(A + p * lda, lda, kc, alpha, o);
 #endif
@@ -254,7 +254,7 @@ inline void packB(bool trans, const T* B, int64_t ldb, int64_t kc, int64_t nc, T
       // op(B)(k, j) = B[j*ldb + k]: a transpose; walk 64-k blocks so writes stay in L1.
       if (n < NR) std::memset(o, 0, sizeof(T) * NR * kc);
       int64_t kStart = 0;
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
       if constexpr (std::is_same_v<T, float> && NR % 16 == 0)
         if (n == NR) kStart = packBTransposed<NR>(B + q * ldb, ldb, kc, o);
 #endif

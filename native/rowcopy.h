@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
 #include <immintrin.h>
 #endif
 
@@ -12,7 +12,7 @@ namespace nabla {
 
 template <class T>
 inline void copyRow(T* dst, const T* src, int64_t n) {
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
   if constexpr (sizeof(T) == 4) {
     int64_t i = 0;
     for (; i + 16 <= n; i += 16)
@@ -40,7 +40,7 @@ inline void copyRow(T* dst, const T* src, int64_t n) {
 
 template <class T>
 inline void zeroRow(T* dst, int64_t n) {
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
   if constexpr (sizeof(T) == 4) {
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) _mm512_storeu_ps(reinterpret_cast<float*>(dst + i), _mm512_setzero_ps());

@@ -1,7 +1,7 @@
 // Minimal SIMD abstraction used by the GEMM micro-kernel: AVX-512 when the compiler targets it,
 // AVX2+FMA otherwise, and a scalar fallback (one lane) everywhere else.
 #pragma once
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(NABLA_AVX512) || defined(NABLA_AVX2)
 #include <immintrin.h>
 #endif
 
@@ -10,7 +10,7 @@ namespace nabla {
 template <class T>
 struct Simd;
 
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
 #define NABLA_SIMD_NAME "avx512"
 template <>
 struct Simd<float> {
@@ -40,7 +40,7 @@ struct Simd<double> {
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
   static double hsum(V v) { return _mm512_reduce_add_pd(v); }
 };
-#elif defined(__AVX2__) && defined(__FMA__)
+#elif defined(NABLA_AVX2)
 #define NABLA_SIMD_NAME "avx2"
 template <>
 struct Simd<float> {

@@ -1,6 +1,6 @@
 // In-register 16x16 float transpose (AVX-512), shared by the GEMM packs and strided copies.
 #pragma once
-#if defined(__AVX512F__)
+#if defined(NABLA_AVX512)
 #include <immintrin.h>
 
 // GCC 12 flags the _mm512_undefined_*() placeholders inside its own AVX-512 intrinsic headers

@@ -1,4 +1,4 @@
-// The flags of `npm run bench`: --quick, --only sgemm,conv,train,overhead, --no-torch.
+// The flags of `npm run bench`: --quick, --only sgemm,conv,train,overhead,prebuilt, --no-torch.
 import { type BenchOptions, SECTIONS, type SectionName } from "./workload.js";
 
 const USAGE = `usage: npm run bench -- [--quick] [--only ${SECTIONS.join(",")}] [--no-torch]`;

@@ -1,7 +1,7 @@
 // What a section contributes to the table: workloads, each measured on nabla and on PyTorch.
 
 /** The sections `--only` can pick, in table order. */
-export const SECTIONS = ["sgemm", "conv", "train", "overhead"] as const;
+export const SECTIONS = ["sgemm", "conv", "train", "overhead", "prebuilt"] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 /** The flags of `npm run bench`. */

@@ -1,4 +1,4 @@
-// The `nabla` command (commander): train, eval, predict, models, summary.
+// The `nabla` command (commander): train, eval, predict, models, summary, build-native.
 // Run it as `npx nabla ...` (bin/nabla.js, after `npm run build`) or `tsx src/cli/main.ts ...`.
 // The whole library, so that the CLI starts exactly as `import "nabla"` does (tensor methods,
 // backend selection).
@@ -6,6 +6,7 @@ import "../index.js";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
+import { runBuildNative } from "./build-native-command.js";
 import { runEval } from "./eval-command.js";
 import { runPredict } from "./predict-command.js";
 import { modelsTable, runSummary } from "./info-commands.js";
@@ -154,6 +155,17 @@ export function buildProgram(log: (line: string) => void = (l) => console.log(l)
     )
     .action((model: string, options) => {
       for (const line of runSummary(model, options)) log(line);
+    });
+
+  program
+    .command("build-native")
+    .description(
+      "compile the native backend for this machine (needs python3, make and a C++17 compiler); for when no prebuilt binary loads",
+    )
+    .action(() => {
+      const code = runBuildNative();
+      if (code !== 0)
+        throw new Error(`build-native: the native backend is not ready (exit ${code})`);
     });
 
   return program;

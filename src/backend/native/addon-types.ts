@@ -72,8 +72,16 @@ export interface NativeAddon extends NativeNnKernels {
   /** Resizes the thread pool (n <= 0: back to NABLA_NUM_THREADS or the core count). */
   setNumThreads(n: number): void;
   getNumThreads(): number;
-  /** "avx512", "avx2" or "scalar": the GEMM micro-kernel compiled in. */
+  /** "avx512", "avx2" or "scalar": the GEMM micro-kernel of the variant that runs. */
   simdLevel(): string;
+  /**
+   * The instruction-set variant of the kernels that runs: "avx512", "avx2" or "baseline" in the
+   * multi-variant x86-64 build (the best the CPU supports, or NABLA_ISA), "native" in a build
+   * compiled for one machine.
+   */
+  readonly isa: string;
+  /** The variants this build holds that the CPU supports, best first, comma-separated. */
+  readonly supportedIsas: string;
 
   /**
    * An ArrayBuffer of `bytes` from the addon's memory pool (blocks of collected buffers are

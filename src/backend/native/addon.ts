@@ -1,8 +1,10 @@
 /**
- * Loader for the native CPU addon (`build/Release/nabla_native.node`, built from `native/` by
- * node-gyp at install). `loadNativeAddon()` returns `null` when `NABLA_BACKEND=js` or when the
- * addon is missing or fails to load (after one warning); with `NABLA_BACKEND=native` a failure
- * throws instead. `NABLA_NATIVE_PATH` points at another build (the AddressSanitizer one).
+ * Loader for the native CPU addon. node-gyp-build finds it: an addon compiled here
+ * (`build/Release/`, from `native/` by node-gyp) first, else the package's prebuilt binary for
+ * this platform (`prebuilds/<platform>-<arch>/`). `loadNativeAddon()` returns `null` when
+ * `NABLA_BACKEND=js` or when no addon loads (after one warning that says how to get one); with
+ * `NABLA_BACKEND=native` a failure throws instead. `NABLA_NATIVE_PATH` points at another build
+ * (the AddressSanitizer one, or the bench's `-march=native` one).
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,7 +21,11 @@ export type {
   NativeUnaryOp,
 } from "./addon-types.js";
 
-const ADDON_FILE = join("build", "Release", "nabla_native.node");
+const require = createRequire(import.meta.url);
+
+/** What a user without a working addon can do about it (the same words as the install script). */
+export const NATIVE_BUILD_HINT =
+  "to get it, install python3, make and a C++17 compiler, then run `npx nabla build-native`";
 
 /** The package root: the nearest ancestor of this file holding `package.json` (src/ or dist/src/). */
 function packageRoot(): string {
@@ -34,10 +40,22 @@ function packageRoot(): string {
 let cached: NativeAddon | null | undefined;
 let warned = false;
 
-/** Where the addon is looked for (NABLA_NATIVE_PATH overrides). */
+/**
+ * Where the addon is loaded from (NABLA_NATIVE_PATH overrides); throws when there is none for
+ * this platform.
+ */
 export function nativeAddonPath(): string {
   const override = process.env.NABLA_NATIVE_PATH;
-  return override ? resolve(override) : join(packageRoot(), ADDON_FILE);
+  if (override) return resolve(override);
+  const nodeGypBuild = require("node-gyp-build") as { resolve(dir: string): string };
+  try {
+    return nodeGypBuild.resolve(packageRoot());
+  } catch {
+    throw new Error(
+      `no native build for ${process.platform}-${process.arch}: nothing compiled in build/Release ` +
+        `and no prebuilt binary for this platform`,
+    );
+  }
 }
 
 /**
@@ -51,19 +69,16 @@ export function loadNativeAddon(): NativeAddon | null {
     cached = null;
     return cached;
   }
-  const path = nativeAddonPath();
   let reason: string;
-  if (!existsSync(path)) {
-    reason = `${path} not found; run \`npm run install\` to build it`;
-  } else {
-    try {
-      const addon = createRequire(import.meta.url)(path) as NativeAddon;
-      if (typeof addon.sgemm !== "function") throw new Error("the file does not export sgemm");
-      cached = addon;
-      return cached;
-    } catch (e) {
-      reason = e instanceof Error ? e.message : String(e);
-    }
+  try {
+    const path = nativeAddonPath();
+    if (!existsSync(path)) throw new Error(`${path} not found`);
+    const addon = require(path) as NativeAddon;
+    if (typeof addon.sgemm !== "function") throw new Error(`${path} does not export sgemm`);
+    cached = addon;
+    return cached;
+  } catch (e) {
+    reason = e instanceof Error ? e.message.split("\n")[0] : String(e);
   }
   if (choice === "native") {
     throw new Error(
@@ -72,7 +87,10 @@ export function loadNativeAddon(): NativeAddon | null {
   }
   if (!warned) {
     warned = true;
-    console.warn(`nabla: native backend unavailable (${reason}); using the js backend`);
+    console.warn(
+      `nabla: native backend unavailable (${reason}); using the js backend, which is much ` +
+        `slower; ${NATIVE_BUILD_HINT}`,
+    );
   }
   cached = null;
   return cached;

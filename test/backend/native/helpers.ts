@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { loadNativeAddon, type NativeAddon } from "../../../src/backend/native/addon.js";
 
 export const addon: NativeAddon | null = loadNativeAddon();
-export const SKIP = addon ? false : "native addon not built (run `npm run install`)";
+export const SKIP = addon ? false : "native addon not built (run `npx nabla build-native`)";
 
 /** The addon, asserted present (tests are skipped through SKIP when it is missing). */
 export function nat(): NativeAddon {
