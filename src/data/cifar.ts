@@ -15,7 +15,7 @@ import { type Collated, defaultCollate } from "./collate.js";
 import { type BatchedDataset, checkIndex } from "./dataset.js";
 import { allocUninitialized, type Transform, type TransformFn } from "./transform-utils.js";
 
-/** The ten CIFAR-10 classes in label order (the lines of batches.meta.txt). */
+/** The ten CIFAR-10 classes in label order (the lines of batches.meta.txt). Example: `CIFAR10_CLASSES[3] === "cat"`. */
 export const CIFAR10_CLASSES: readonly string[] = [
   "airplane",
   "automobile",

@@ -9,7 +9,7 @@ import { checkIndex, type Dataset } from "./dataset.js";
 import { readImageFile } from "./image-decode.js";
 import type { Transform, TransformFn } from "./transform-utils.js";
 
-/** The file extensions that `ImageFolder` reads by default (the formats nabla decodes). */
+/** The file endings `ImageFolder` reads by default (the formats nabla decodes). Example: `IMG_EXTENSIONS.includes(".png")`. */
 export const IMG_EXTENSIONS: readonly string[] = [".jpg", ".jpeg", ".png"];
 
 /** Options of `ImageFolder`. Example: `{ transform: new T.Compose([new T.Resize(256), new T.CenterCrop(224)]) }`. */
