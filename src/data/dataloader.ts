@@ -8,6 +8,7 @@
 // the sample itself if it is a tensor, else its first element. Its randomness comes from one seed
 // per batch, drawn at the start of the epoch, so the batches are the same whether the transform
 // runs inline or in `numWorkers` worker threads, and however far ahead batches are prefetched.
+import { availableParallelism } from "node:os";
 import { defaultGenerator, Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { applyPerSample, batchSeed } from "./batch-transform.js";
@@ -39,7 +40,7 @@ export interface DataLoaderOptions<T, B> {
   collateFn?: (samples: T[]) => B;
   /** Drives shuffling and the transform's randomness (default: nabla's default generator). */
   generator?: Generator;
-  /** Worker threads that run `transform` (default 0: inline). */
+  /** Worker threads that run `transform` (default 0: inline); more than the machine's cores are capped to them. */
   numWorkers?: number;
   /** Batches in flight per worker (default 2). */
   prefetchFactor?: number;
@@ -86,6 +87,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       throw new RangeError(
         `DataLoader: numWorkers must be a non-negative integer, got ${this.numWorkers}`,
       );
+    this.numWorkers = capWorkers(this.numWorkers);
     if (!Number.isInteger(this.prefetchFactor) || this.prefetchFactor < 1)
       throw new RangeError(
         `DataLoader: prefetchFactor must be a positive integer, got ${this.prefetchFactor}`,
@@ -173,6 +175,25 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     );
     return this.#pool;
   }
+}
+
+let warnedAboutWorkers = false;
+
+/**
+ * `requested` workers, at most one per core: the transform is CPU-bound, so more threads only
+ * add start-up time and memory (1000 workers took 53 s to deliver a first batch). PyTorch warns
+ * and goes on; nabla warns once per process and uses the cores it has.
+ */
+function capWorkers(requested: number): number {
+  const cores = availableParallelism();
+  if (requested <= cores) return requested;
+  if (!warnedAboutWorkers) {
+    warnedAboutWorkers = true;
+    console.warn(
+      `DataLoader: numWorkers ${requested} is more than the ${cores} cores of this machine; using ${cores} worker threads`,
+    );
+  }
+  return cores;
 }
 
 /** Batch `indices`, fully built on this thread. */

@@ -1,5 +1,6 @@
-// The model zoo of d2l's convolutional chapters (and the MLPs before them), the registry the CLI
-// uses, `summary`, and the fine-tuning helpers.
+// The model zoo of d2l's convolutional chapters (and the MLPs before them), torchvision's
+// ResNet-18 layout (`models.torchvision`), the registry the CLI uses, `summary`, and the
+// fine-tuning helpers.
 export * from "./alexnet.js";
 export * from "./densenet.js";
 export * from "./finetune.js";
@@ -10,4 +11,5 @@ export * from "./nin.js";
 export { get, list, type ModelDefaults, type ModelEntry } from "./registry.js";
 export * from "./resnet.js";
 export * from "./summary.js";
+export * as torchvision from "./torchvision.js";
 export * from "./vgg.js";

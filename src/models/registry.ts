@@ -10,6 +10,7 @@ import { lenet, lenetBN, type ModelOptions, modelOptions } from "./lenet.js";
 import { mlp, mlpDropout, softmaxRegression } from "./mlp.js";
 import { nin } from "./nin.js";
 import { resnet18, resnet18Small } from "./resnet.js";
+import { resnet18 as torchvisionResnet18 } from "./torchvision.js";
 import { smallVgg11, vgg11 } from "./vgg.js";
 
 /** The book's training setup for a model, e.g. LeNet: `{ lr: 0.9, batchSize: 256, epochs: 10 }`. */
@@ -133,6 +134,15 @@ const ENTRIES: ModelEntry[] = [
     description: "ResNet-18 with a 3x3 stem and no max pool (multi-GPU chapter, 28x28)",
     defaults: sgd(0.1, 256, undefined),
     build: resnet18Small,
+  },
+  {
+    name: "torchvision-resnet18",
+    section: "13.2",
+    description:
+      "ResNet-18 in torchvision's layout (its state-dict keys, for converted weights; 96x96)",
+    // torchvision's own init (He-normal convolutions), not train_ch6's xavier: d2l 13.2 keeps it.
+    defaults: { ...sgd(0.05, 256, 96), init: undefined },
+    build: (o) => torchvisionResnet18({ numClasses: 10, inChannels: 1, ...o }),
   },
   {
     name: "densenet",
