@@ -218,6 +218,16 @@ export interface Backend {
     index: Int32Array,
     out: TypedArray,
   ): void;
+  /**
+   * The write of an advanced-index assignment: `out[rowOffsets[j] + colOffsets[i]] = src[j * m + i]`
+   * for `m = colOffsets.length`, rows in order (a repeated row: the last write wins).
+   */
+  indexPut(
+    out: TypedArray,
+    rowOffsets: Float64Array,
+    colOffsets: Float64Array,
+    src: TypedArray,
+  ): void;
 
   // ---- convolution, pooling and batch norm (NCHW, contiguous; outputs are overwritten) ----
   // Float arrays of one call share a dtype. The argument order is the native addon's, so its
