@@ -10,7 +10,7 @@ export { getRngState, Generator, manualSeed, setRngState } from "./tensor/random
 export { cpu, Device, device, tryAllGpus, tryGpu } from "./tensor/storage.js";
 export { Tensor, type NestedArray } from "./tensor/tensor.js";
 export { getBackend, jsBackend, setBackend, type Backend } from "./backend/index.js";
-export { grad, type BackwardOptions } from "./autograd/engine.js";
+export { grad, type BackwardCallOptions, type BackwardOptions } from "./autograd/engine.js";
 export { onOp } from "./autograd/function.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad-mode.js";
 export { gradcheck, gradcheckReport, type GradcheckOptions } from "./autograd/gradcheck.js";
