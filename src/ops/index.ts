@@ -61,6 +61,10 @@ export {
   maxPool1d,
   maxPool2d,
   type AdaptiveSize,
+  type AvgPool1dOptions,
+  type AvgPool2dOptions,
+  type MaxPool1dOptions,
+  type MaxPool2dOptions,
   type Pool1dOptions,
   type Pool2dOptions,
 } from "./pool.js";

@@ -12,6 +12,7 @@ import { gather } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { amax, mean } from "./reduce.js";
 import { narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
+import { trailingOptions } from "./options.js";
 import { dense, uninitialized } from "./util.js";
 
 /** Window geometry shared by the pooling primitives (kernel, stride, padding, dilation, output). */
@@ -226,71 +227,178 @@ function poolGeom(op: string, x: Tensor, kernelSize: Size2, opts: Pool2dOptions)
   return { kernel, stride, padding, dilation, out };
 }
 
-/**
- * 2-D max pooling over `[N, C, H, W]` (or `[C, H, W]`); `stride` defaults to the kernel size.
- * Example: `nb.maxPool2d(x, 3, { stride: 2, padding: 1 })`.
- */
-export function maxPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
-  const [input, unbatched] = poolInput("maxPool2d", x);
-  const out = apply(MaxPool2d, [input], poolGeom("maxPool2d", input, kernelSize, opts));
+// PyTorch's positional order after the kernel size, for F.max_pool2d and F.avg_pool2d.
+const MAX_POOL_ARGS = ["stride", "padding", "dilation", "ceilMode", "returnIndices"] as const;
+const AVG_POOL_ARGS = [
+  "stride",
+  "padding",
+  "ceilMode",
+  "countIncludePad",
+  "divisorOverride",
+] as const;
+
+/** Options of `maxPool2d` (PyTorch's keyword arguments). */
+export interface MaxPool2dOptions {
+  /** Defaults to the kernel size. */
+  stride?: Size2 | null;
+  padding?: Size2;
+  dilation?: Size2;
+  ceilMode?: boolean;
+  /** PyTorch's `return_indices`: only false is supported. */
+  returnIndices?: boolean;
+}
+
+/** Options of `avgPool2d` (PyTorch's keyword arguments). */
+export interface AvgPool2dOptions {
+  /** Defaults to the kernel size. */
+  stride?: Size2 | null;
+  padding?: Size2;
+  ceilMode?: boolean;
+  /** Whether zero padding counts in the divisor (default true). */
+  countIncludePad?: boolean;
+  /** PyTorch's `divisor_override`: only null is supported. */
+  divisorOverride?: number | null;
+}
+
+function maxPoolOptions(op: string, args: readonly unknown[]): MaxPool2dOptions {
+  const opts = trailingOptions<MaxPool2dOptions>(op, MAX_POOL_ARGS, args);
+  if (opts.returnIndices)
+    throw new Error(`${op}: returnIndices is not supported (nabla has no maxUnpool to use them)`);
+  return opts;
+}
+
+function avgPoolOptions(op: string, args: readonly unknown[]): AvgPool2dOptions {
+  const opts = trailingOptions<AvgPool2dOptions>(op, AVG_POOL_ARGS, args);
+  if (opts.divisorOverride != null)
+    throw new Error(`${op}: divisorOverride is not supported, got ${opts.divisorOverride}`);
+  return opts;
+}
+
+function maxPool2dWith(op: string, x: Tensor, kernelSize: Size2, opts: MaxPool2dOptions): Tensor {
+  const [input, unbatched] = poolInput(op, x);
+  const out = apply(MaxPool2d, [input], poolGeom(op, input, kernelSize, opts));
   return unbatched ? squeeze(out, 0) : out;
 }
 
-/**
- * 2-D average pooling; `countIncludePad` (default true) counts zero padding in the divisor.
- * Example: `nb.avgPool2d(x, 2)`.
- */
-export function avgPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
-  const [input, unbatched] = poolInput("avgPool2d", x);
-  if (
-    opts.dilation !== undefined &&
-    pair("avgPool2d", "dilation", opts.dilation).some((d) => d !== 1)
-  )
-    throw new Error("avgPool2d: dilation is not supported (as in PyTorch)");
-  const geom = poolGeom("avgPool2d", input, kernelSize, { ...opts, dilation: 1 });
+function avgPool2dWith(op: string, x: Tensor, kernelSize: Size2, opts: AvgPool2dOptions): Tensor {
+  const [input, unbatched] = poolInput(op, x);
+  const geom = poolGeom(op, input, kernelSize, { ...opts, dilation: 1 });
   const out = apply(AvgPool2d, [input], { ...geom, countIncludePad: opts.countIncludePad ?? true });
   return unbatched ? squeeze(out, 0) : out;
 }
 
-/** Options of the 1-D pools. */
-export interface Pool1dOptions {
+/**
+ * 2-D max pooling over `[N, C, H, W]` (or `[C, H, W]`); `stride` defaults to the kernel size.
+ * The arguments after the kernel size are PyTorch's, positional or as options.
+ * Example: `nb.maxPool2d(x, 3, { stride: 2, padding: 1 })`, `F.maxPool2d(x, 3, 2, 1)`.
+ */
+export function maxPool2d(x: Tensor, kernelSize: Size2, options?: MaxPool2dOptions): Tensor;
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: Size2,
+  stride?: Size2 | null,
+  padding?: Size2,
+  dilation?: Size2,
+  ceilMode?: boolean,
+  returnIndices?: boolean,
+): Tensor;
+export function maxPool2d(x: Tensor, kernelSize: Size2, ...args: unknown[]): Tensor {
+  return maxPool2dWith("maxPool2d", x, kernelSize, maxPoolOptions("maxPool2d", args));
+}
+
+/**
+ * 2-D average pooling; `countIncludePad` (default true) counts zero padding in the divisor.
+ * The arguments after the kernel size are PyTorch's, positional or as options.
+ * Example: `nb.avgPool2d(x, 2)`, `F.avgPool2d(x, 3, 1, 1)`.
+ */
+export function avgPool2d(x: Tensor, kernelSize: Size2, options?: AvgPool2dOptions): Tensor;
+export function avgPool2d(
+  x: Tensor,
+  kernelSize: Size2,
+  stride?: Size2 | null,
+  padding?: Size2,
+  ceilMode?: boolean,
+  countIncludePad?: boolean,
+  divisorOverride?: number | null,
+): Tensor;
+export function avgPool2d(x: Tensor, kernelSize: Size2, ...args: unknown[]): Tensor {
+  return avgPool2dWith("avgPool2d", x, kernelSize, avgPoolOptions("avgPool2d", args));
+}
+
+/** Options of `maxPool1d`. */
+export interface MaxPool1dOptions {
   stride?: number | null;
   padding?: number;
   dilation?: number;
   ceilMode?: boolean;
+  returnIndices?: boolean;
+}
+
+/** Options of `avgPool1d`. */
+export interface AvgPool1dOptions {
+  stride?: number | null;
+  padding?: number;
+  ceilMode?: boolean;
   countIncludePad?: boolean;
 }
 
-function pool1d(
-  op: string,
-  pool: (x: Tensor, k: Size2, o: Pool2dOptions) => Tensor,
-  x: Tensor,
-  kernelSize: number,
-  opts: Pool1dOptions,
-): Tensor {
+/** The options of either 1-D pool. */
+export type Pool1dOptions = MaxPool1dOptions & AvgPool1dOptions;
+
+function pool1dInput(op: string, x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
   if (x.ndim !== 2 && x.ndim !== 3)
     throw new Error(
       `${op}: expected a 2-D [C, L] or 3-D [N, C, L] input, got ${fmtShape(x.shape)}`,
     );
-  const out = pool(unsqueeze(x, -2), [1, kernelSize], {
+  return unsqueeze(x, -2);
+}
+
+/** 1-D max pooling over `[N, C, L]`. Example: `nb.maxPool1d(x, 2)`, `F.maxPool1d(x, 3, 2)`. */
+export function maxPool1d(x: Tensor, kernelSize: number, options?: MaxPool1dOptions): Tensor;
+export function maxPool1d(
+  x: Tensor,
+  kernelSize: number,
+  stride?: number | null,
+  padding?: number,
+  dilation?: number,
+  ceilMode?: boolean,
+  returnIndices?: boolean,
+): Tensor;
+export function maxPool1d(x: Tensor, kernelSize: number, ...args: unknown[]): Tensor {
+  const opts = maxPoolOptions("maxPool1d", args) as MaxPool1dOptions;
+  const out = maxPool2dWith("maxPool1d", pool1dInput("maxPool1d", x), [1, kernelSize], {
     stride: [1, opts.stride ?? kernelSize],
     padding: [0, opts.padding ?? 0],
-    dilation: opts.dilation === undefined ? undefined : [1, opts.dilation],
+    dilation: [1, opts.dilation ?? 1],
     ceilMode: opts.ceilMode,
-    countIncludePad: opts.countIncludePad,
   });
   return squeeze(out, -2);
 }
 
-/** 1-D max pooling over `[N, C, L]`. Example: `nb.maxPool1d(x, 2)`. */
-export function maxPool1d(x: Tensor, kernelSize: number, opts: Pool1dOptions = {}): Tensor {
-  return pool1d("maxPool1d", maxPool2d, x, kernelSize, opts);
-}
-
 /** 1-D average pooling over `[N, C, L]`. Example: `nb.avgPool1d(x, 3, { stride: 1, padding: 1 })`. */
-export function avgPool1d(x: Tensor, kernelSize: number, opts: Pool1dOptions = {}): Tensor {
-  return pool1d("avgPool1d", avgPool2d, x, kernelSize, opts);
+export function avgPool1d(x: Tensor, kernelSize: number, options?: AvgPool1dOptions): Tensor;
+export function avgPool1d(
+  x: Tensor,
+  kernelSize: number,
+  stride?: number | null,
+  padding?: number,
+  ceilMode?: boolean,
+  countIncludePad?: boolean,
+): Tensor;
+export function avgPool1d(x: Tensor, kernelSize: number, ...args: unknown[]): Tensor {
+  const opts = trailingOptions<AvgPool1dOptions>(
+    "avgPool1d",
+    ["stride", "padding", "ceilMode", "countIncludePad"],
+    args,
+  );
+  const out = avgPool2dWith("avgPool1d", pool1dInput("avgPool1d", x), [1, kernelSize], {
+    stride: [1, opts.stride ?? kernelSize],
+    padding: [0, opts.padding ?? 0],
+    ceilMode: opts.ceilMode,
+    countIncludePad: opts.countIncludePad,
+  });
+  return squeeze(out, -2);
 }
 
 // ---------------------------------------------------------------- adaptive pools
