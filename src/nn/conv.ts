@@ -2,7 +2,7 @@
 // follow PyTorch's layouts and default initialisation, so state dicts and reprs match.
 import { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
 import { padNd } from "../ops/image.js";
-import { isOptionsObject, trailingOptions } from "../ops/options.js";
+import { isOptionsObject, type TrailingArgs, trailingOptions } from "../ops/options.js";
 import { empty } from "../tensor/creation.js";
 import type { DType } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
@@ -38,31 +38,31 @@ export interface ConvTransposeOptions extends Omit<ConvOptions, "padding"> {
 type Size = number | readonly number[];
 
 /** The arguments after the kernel size: PyTorch's, positionally (`new nn.Conv2d(1, 6, 5, 1, 2)`), or options. */
-export type ConvArgs =
-  | [options?: ConvOptions]
-  | [
-      stride?: Size,
-      padding?: Size | "same" | "valid",
-      dilation?: Size,
-      groups?: number,
-      bias?: boolean,
-      paddingMode?: PaddingMode,
-      options?: ConvOptions,
-    ];
+export type ConvArgs = TrailingArgs<
+  [
+    stride: Size | undefined,
+    padding: Size | "same" | "valid" | undefined,
+    dilation: Size | undefined,
+    groups: number | undefined,
+    bias: boolean | undefined,
+    paddingMode: PaddingMode | undefined,
+  ],
+  ConvOptions
+>;
 
 /** The arguments after the kernel size of `nn.ConvTranspose2d`, in PyTorch's order, or options. */
-export type ConvTransposeArgs =
-  | [options?: ConvTransposeOptions]
-  | [
-      stride?: Size,
-      padding?: Size,
-      outputPadding?: Size,
-      groups?: number,
-      bias?: boolean,
-      dilation?: Size,
-      paddingMode?: PaddingMode,
-      options?: ConvTransposeOptions,
-    ];
+export type ConvTransposeArgs = TrailingArgs<
+  [
+    stride: Size | undefined,
+    padding: Size | undefined,
+    outputPadding: Size | undefined,
+    groups: number | undefined,
+    bias: boolean | undefined,
+    dilation: Size | undefined,
+    paddingMode: PaddingMode | undefined,
+  ],
+  ConvTransposeOptions
+>;
 
 const CONV_ARGS = ["stride", "padding", "dilation", "groups", "bias", "paddingMode"] as const;
 const CONV_TRANSPOSE_ARGS = [

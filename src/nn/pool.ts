@@ -10,7 +10,7 @@ import {
   maxPool1d,
   maxPool2d,
 } from "../ops/pool.js";
-import { trailingOptions } from "../ops/options.js";
+import { type TrailingArgs, trailingOptions } from "../ops/options.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 import { pyBool, pyTuple } from "./repr.js";
@@ -41,26 +41,28 @@ export interface AvgPoolOptions {
 }
 
 /** The arguments after the kernel size: PyTorch's, positionally (`new nn.MaxPool2d(3, 2)`), or options. */
-export type MaxPoolArgs =
-  | [options?: MaxPoolOptions]
-  | [
-      stride?: Size | null,
-      padding?: Size,
-      dilation?: Size,
-      returnIndices?: boolean,
-      ceilMode?: boolean,
-    ];
+export type MaxPoolArgs = TrailingArgs<
+  [
+    stride: Size | null | undefined,
+    padding: Size | undefined,
+    dilation: Size | undefined,
+    returnIndices: boolean | undefined,
+    ceilMode: boolean | undefined,
+  ],
+  MaxPoolOptions
+>;
 
 /** The arguments after the kernel size: PyTorch's, positionally (`new nn.AvgPool2d(3, 1, 1)`), or options. */
-export type AvgPoolArgs =
-  | [options?: AvgPoolOptions]
-  | [
-      stride?: Size | null,
-      padding?: Size,
-      ceilMode?: boolean,
-      countIncludePad?: boolean,
-      divisorOverride?: number | null,
-    ];
+export type AvgPoolArgs = TrailingArgs<
+  [
+    stride: Size | null | undefined,
+    padding: Size | undefined,
+    ceilMode: boolean | undefined,
+    countIncludePad: boolean | undefined,
+    divisorOverride: number | null | undefined,
+  ],
+  AvgPoolOptions
+>;
 
 // nn.MaxPool2d's positional order (return_indices before ceil_mode, unlike F.max_pool2d's).
 function maxPoolOptions(op: string, args: readonly unknown[]): MaxPoolOptions {

@@ -11,7 +11,7 @@ import { cast } from "./cast.js";
 import { add } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { pad as constantPad, reshape, squeeze, unsqueeze } from "./shape.js";
-import { isOptionsObject, trailingOptions } from "./options.js";
+import { isOptionsObject, type TrailingArgs, trailingOptions } from "./options.js";
 import { dense, uninitialized } from "./util.js";
 
 /** An int for both spatial dims, or a `[h, w]` pair. */
@@ -274,20 +274,19 @@ const CONV_ARGS = ["stride", "padding", "dilation", "groups"] as const;
 export function conv2d(
   x: Tensor,
   weight: Tensor,
-  bias?: Tensor | null,
-  options?: Conv2dOptions,
-): Tensor;
-export function conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions): Tensor;
-export function conv2d(
-  x: Tensor,
-  weight: Tensor,
-  bias?: Tensor | null,
-  stride?: Size2,
-  padding?: ConvPadding,
-  dilation?: Size2,
-  groups?: number,
-): Tensor;
-export function conv2d(x: Tensor, weight: Tensor, ...args: unknown[]): Tensor {
+  ...args:
+    | [options: Conv2dOptions]
+    | TrailingArgs<
+        [
+          bias: Tensor | null | undefined,
+          stride: Size2 | undefined,
+          padding: ConvPadding | undefined,
+          dilation: Size2 | undefined,
+          groups: number | undefined,
+        ],
+        Conv2dOptions
+      >
+): Tensor {
   const [bias, opts] = convArgs<Conv2dOptions>("conv2d", CONV_ARGS, args);
   return conv2dWith(x, weight, bias, opts);
 }
@@ -353,20 +352,19 @@ export interface Conv1dOptions {
 export function conv1d(
   x: Tensor,
   weight: Tensor,
-  bias?: Tensor | null,
-  options?: Conv1dOptions,
-): Tensor;
-export function conv1d(x: Tensor, weight: Tensor, options: Conv1dOptions): Tensor;
-export function conv1d(
-  x: Tensor,
-  weight: Tensor,
-  bias?: Tensor | null,
-  stride?: number,
-  padding?: number | "same" | "valid",
-  dilation?: number,
-  groups?: number,
-): Tensor;
-export function conv1d(x: Tensor, weight: Tensor, ...args: unknown[]): Tensor {
+  ...args:
+    | [options: Conv1dOptions]
+    | TrailingArgs<
+        [
+          bias: Tensor | null | undefined,
+          stride: number | undefined,
+          padding: number | "same" | "valid" | undefined,
+          dilation: number | undefined,
+          groups: number | undefined,
+        ],
+        Conv1dOptions
+      >
+): Tensor {
   const [bias, opts] = convArgs<Conv1dOptions>("conv1d", CONV_ARGS, args);
   checkTensor("conv1d", "input", x);
   checkTensor("conv1d", "weight", weight);
@@ -404,21 +402,20 @@ export interface ConvTranspose2dOptions {
 export function convTranspose2d(
   x: Tensor,
   weight: Tensor,
-  bias?: Tensor | null,
-  options?: ConvTranspose2dOptions,
-): Tensor;
-export function convTranspose2d(x: Tensor, weight: Tensor, options: ConvTranspose2dOptions): Tensor;
-export function convTranspose2d(
-  x: Tensor,
-  weight: Tensor,
-  bias?: Tensor | null,
-  stride?: Size2,
-  padding?: Size2,
-  outputPadding?: Size2,
-  groups?: number,
-  dilation?: Size2,
-): Tensor;
-export function convTranspose2d(x: Tensor, weight: Tensor, ...args: unknown[]): Tensor {
+  ...args:
+    | [options: ConvTranspose2dOptions]
+    | TrailingArgs<
+        [
+          bias: Tensor | null | undefined,
+          stride: Size2 | undefined,
+          padding: Size2 | undefined,
+          outputPadding: Size2 | undefined,
+          groups: number | undefined,
+          dilation: Size2 | undefined,
+        ],
+        ConvTranspose2dOptions
+      >
+): Tensor {
   const [bias, opts] = convArgs<ConvTranspose2dOptions>(
     "convTranspose2d",
     ["stride", "padding", "outputPadding", "groups", "dilation"],

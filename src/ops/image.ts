@@ -11,7 +11,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { pair, type Size2 } from "./conv.js";
 import { indexSelect } from "./indexing.js";
 import { matmul } from "./matmul.js";
-import { trailingOptions } from "./options.js";
+import { type TrailingArgs, trailingOptions } from "./options.js";
 import { pad, transpose } from "./shape.js";
 import { dense, empty } from "./util.js";
 
@@ -80,16 +80,21 @@ function linearMatrix(
  * `nb.interpolate(x, { scaleFactor: 2, mode: "bilinear", alignCorners: false })`,
  * `F.interpolate(x, null, 2, "nearest")`.
  */
-export function interpolate(x: Tensor, options: InterpolateOptions): Tensor;
 export function interpolate(
   x: Tensor,
-  size?: number | readonly number[] | null,
-  scaleFactor?: number | readonly number[] | null,
-  mode?: InterpolateMode,
-  alignCorners?: boolean | null,
-  recomputeScaleFactor?: boolean | null,
-): Tensor;
-export function interpolate(x: Tensor, ...args: unknown[]): Tensor {
+  ...args:
+    | [options: InterpolateOptions]
+    | TrailingArgs<
+        [
+          size: number | readonly number[] | null | undefined,
+          scaleFactor: number | readonly number[] | null | undefined,
+          mode: InterpolateMode | undefined,
+          alignCorners: boolean | null | undefined,
+          recomputeScaleFactor: boolean | null | undefined,
+        ],
+        InterpolateOptions
+      >
+): Tensor {
   const given = trailingOptions<Record<string, unknown>>(
     "interpolate",
     ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"],
@@ -257,15 +262,14 @@ function windowAttrs(
  * Extracts sliding blocks (im2col): `[N, C, H, W]` to `[N, C*KH*KW, L]`, as `F.unfold`
  * (dilation, padding, stride positional or as options). Example: `nb.unfold(x, 3, { padding: 1 })`.
  */
-export function unfold(x: Tensor, kernelSize: Size2, options?: WindowOptions): Tensor;
 export function unfold(
   x: Tensor,
   kernelSize: Size2,
-  dilation?: Size2,
-  padding?: Size2,
-  stride?: Size2,
-): Tensor;
-export function unfold(x: Tensor, kernelSize: Size2, ...args: unknown[]): Tensor {
+  ...args: TrailingArgs<
+    [dilation: Size2 | undefined, padding: Size2 | undefined, stride: Size2 | undefined],
+    WindowOptions
+  >
+): Tensor {
   const opts = trailingOptions<WindowOptions>("unfold", WINDOW_ARGS, args);
   if (!(x instanceof Tensor)) throw new TypeError("unfold: input must be a Tensor");
   if (x.ndim !== 4)
@@ -283,21 +287,10 @@ export function fold(
   cols: Tensor,
   outputSize: Size2,
   kernelSize: Size2,
-  options?: WindowOptions,
-): Tensor;
-export function fold(
-  cols: Tensor,
-  outputSize: Size2,
-  kernelSize: Size2,
-  dilation?: Size2,
-  padding?: Size2,
-  stride?: Size2,
-): Tensor;
-export function fold(
-  cols: Tensor,
-  outputSize: Size2,
-  kernelSize: Size2,
-  ...args: unknown[]
+  ...args: TrailingArgs<
+    [dilation: Size2 | undefined, padding: Size2 | undefined, stride: Size2 | undefined],
+    WindowOptions
+  >
 ): Tensor {
   const opts = trailingOptions<WindowOptions>("fold", WINDOW_ARGS, args);
   if (!(cols instanceof Tensor)) throw new TypeError("fold: input must be a Tensor");

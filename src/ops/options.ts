@@ -81,3 +81,17 @@ function describe(value: unknown): string {
   if (typeof value === "object") return `a ${value.constructor?.name ?? "object"}`;
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
+
+// Every prefix of a tuple, the empty one included: [a, b] gives [] | [a] | [a, b].
+type Prefixes<P extends readonly unknown[]> = P extends readonly [...infer Head, unknown]
+  ? P | Prefixes<Head>
+  : [];
+type ThenOptions<T, O> = T extends readonly unknown[] ? [...T, O] : never;
+
+/**
+ * The trailing arguments `trailingOptions` reads, as a type: any prefix of the positional
+ * parameters `P`, optionally followed by an options object `O`.
+ * Example: `(...args: TrailingArgs<[stride: number | undefined], { stride?: number }>)`.
+ */
+export type TrailingArgs<P extends readonly unknown[], O> =
+  Prefixes<P> | ThenOptions<Prefixes<P>, O>;

@@ -12,7 +12,7 @@ import { gather } from "./indexing.js";
 import { matmul } from "./matmul.js";
 import { amax, mean } from "./reduce.js";
 import { narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
-import { trailingOptions } from "./options.js";
+import { type TrailingArgs, trailingOptions } from "./options.js";
 import { dense, uninitialized } from "./util.js";
 
 /** Window geometry shared by the pooling primitives (kernel, stride, padding, dilation, output). */
@@ -292,17 +292,20 @@ function avgPool2dWith(op: string, x: Tensor, kernelSize: Size2, opts: AvgPool2d
  * The arguments after the kernel size are PyTorch's, positional or as options.
  * Example: `nb.maxPool2d(x, 3, { stride: 2, padding: 1 })`, `F.maxPool2d(x, 3, 2, 1)`.
  */
-export function maxPool2d(x: Tensor, kernelSize: Size2, options?: MaxPool2dOptions): Tensor;
 export function maxPool2d(
   x: Tensor,
   kernelSize: Size2,
-  stride?: Size2 | null,
-  padding?: Size2,
-  dilation?: Size2,
-  ceilMode?: boolean,
-  returnIndices?: boolean,
-): Tensor;
-export function maxPool2d(x: Tensor, kernelSize: Size2, ...args: unknown[]): Tensor {
+  ...args: TrailingArgs<
+    [
+      stride: Size2 | null | undefined,
+      padding: Size2 | undefined,
+      dilation: Size2 | undefined,
+      ceilMode: boolean | undefined,
+      returnIndices: boolean | undefined,
+    ],
+    MaxPool2dOptions
+  >
+): Tensor {
   return maxPool2dWith("maxPool2d", x, kernelSize, maxPoolOptions("maxPool2d", args));
 }
 
@@ -311,17 +314,20 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, ...args: unknown[]): Ten
  * The arguments after the kernel size are PyTorch's, positional or as options.
  * Example: `nb.avgPool2d(x, 2)`, `F.avgPool2d(x, 3, 1, 1)`.
  */
-export function avgPool2d(x: Tensor, kernelSize: Size2, options?: AvgPool2dOptions): Tensor;
 export function avgPool2d(
   x: Tensor,
   kernelSize: Size2,
-  stride?: Size2 | null,
-  padding?: Size2,
-  ceilMode?: boolean,
-  countIncludePad?: boolean,
-  divisorOverride?: number | null,
-): Tensor;
-export function avgPool2d(x: Tensor, kernelSize: Size2, ...args: unknown[]): Tensor {
+  ...args: TrailingArgs<
+    [
+      stride: Size2 | null | undefined,
+      padding: Size2 | undefined,
+      ceilMode: boolean | undefined,
+      countIncludePad: boolean | undefined,
+      divisorOverride: number | null | undefined,
+    ],
+    AvgPool2dOptions
+  >
+): Tensor {
   return avgPool2dWith("avgPool2d", x, kernelSize, avgPoolOptions("avgPool2d", args));
 }
 
@@ -355,17 +361,20 @@ function pool1dInput(op: string, x: Tensor): Tensor {
 }
 
 /** 1-D max pooling over `[N, C, L]`. Example: `nb.maxPool1d(x, 2)`, `F.maxPool1d(x, 3, 2)`. */
-export function maxPool1d(x: Tensor, kernelSize: number, options?: MaxPool1dOptions): Tensor;
 export function maxPool1d(
   x: Tensor,
   kernelSize: number,
-  stride?: number | null,
-  padding?: number,
-  dilation?: number,
-  ceilMode?: boolean,
-  returnIndices?: boolean,
-): Tensor;
-export function maxPool1d(x: Tensor, kernelSize: number, ...args: unknown[]): Tensor {
+  ...args: TrailingArgs<
+    [
+      stride: number | null | undefined,
+      padding: number | undefined,
+      dilation: number | undefined,
+      ceilMode: boolean | undefined,
+      returnIndices: boolean | undefined,
+    ],
+    MaxPool1dOptions
+  >
+): Tensor {
   const opts = maxPoolOptions("maxPool1d", args) as MaxPool1dOptions;
   const out = maxPool2dWith("maxPool1d", pool1dInput("maxPool1d", x), [1, kernelSize], {
     stride: [1, opts.stride ?? kernelSize],
@@ -377,16 +386,19 @@ export function maxPool1d(x: Tensor, kernelSize: number, ...args: unknown[]): Te
 }
 
 /** 1-D average pooling over `[N, C, L]`. Example: `nb.avgPool1d(x, 3, { stride: 1, padding: 1 })`. */
-export function avgPool1d(x: Tensor, kernelSize: number, options?: AvgPool1dOptions): Tensor;
 export function avgPool1d(
   x: Tensor,
   kernelSize: number,
-  stride?: number | null,
-  padding?: number,
-  ceilMode?: boolean,
-  countIncludePad?: boolean,
-): Tensor;
-export function avgPool1d(x: Tensor, kernelSize: number, ...args: unknown[]): Tensor {
+  ...args: TrailingArgs<
+    [
+      stride: number | null | undefined,
+      padding: number | undefined,
+      ceilMode: boolean | undefined,
+      countIncludePad: boolean | undefined,
+    ],
+    AvgPool1dOptions
+  >
+): Tensor {
   const opts = trailingOptions<AvgPool1dOptions>(
     "avgPool1d",
     ["stride", "padding", "ceilMode", "countIncludePad"],
