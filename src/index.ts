@@ -8,6 +8,12 @@ export * from "./tensor/creation.js";
 export type { DType, TypedArray } from "./tensor/dtype.js";
 export { getRngState, Generator, manualSeed, setRngState } from "./tensor/random.js";
 export { cpu, Device, device, tryAllGpus, tryGpu } from "./tensor/storage.js";
+export {
+  getMemoryLimit,
+  MemoryLimitError,
+  setMemoryLimit,
+  type MemoryLimit,
+} from "./tensor/memory.js";
 export { Tensor, type NestedArray } from "./tensor/tensor.js";
 export { getBackend, jsBackend, setBackend, type Backend } from "./backend/index.js";
 export { grad, type BackwardCallOptions, type BackwardOptions } from "./autograd/engine.js";

@@ -93,6 +93,8 @@ export interface Backend {
    * while it is still in cache. The array becomes empty. Backends without a pool leave it out.
    */
   release?(array: TypedArray): void;
+  /** Optional: bytes the backend keeps for reuse (a pool's free blocks), which count as available. */
+  cachedBytes?(): number;
   /** Copies a strided view into contiguous `out` (casting to `out`'s type; bool stores 0/1). */
   copy(src: View, out: TypedArray): void;
   /** Writes `src` (already broadcast to `dst.shape`) into the strided view `dst`, casting. */

@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from "./dtype.js";
 import { allocArray, checkDType, dtypeOfArray, isFloating } from "./dtype.js";
+import { checkAllocation } from "./memory.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { checkShape, fmtShape, numelOf } from "./shape.js";
 import { device as parseDevice, type Device } from "./storage.js";
@@ -72,6 +73,7 @@ export function tensor(data: TensorData | Tensor, opts?: TensorOptions): Tensor 
     const typed = data as TypedArray;
     const natural = typed instanceof Uint8Array ? "int32" : (dtypeOfArray(typed) ?? "float32");
     const dtype = dtypeOf("tensor", opts, natural);
+    checkAllocation("tensor", [typed.length], dtype, typed.length);
     return finish(Tensor.fromArray(storedArray("tensor", typed, dtype), [typed.length]), opts);
   }
   const shape: number[] = [];
@@ -110,6 +112,7 @@ export function tensor(data: TensorData | Tensor, opts?: TensorOptions): Tensor 
   walk(data, 0, []);
   const natural: DType = sawBool && !sawNumber ? "bool" : "float32";
   const dtype = dtypeOf("tensor", opts, natural);
+  checkAllocation("tensor", shape, dtype, flat.length);
   return finish(Tensor.fromArray(storedArray("tensor", flat, dtype), shape), opts);
 }
 
@@ -152,6 +155,7 @@ function filled(
 ): Tensor {
   const [shape, opts] = parseArgs(op, args);
   const dtype = dtypeOf(op, opts, "float32");
+  checkAllocation(op, shape, dtype, numelOf(shape));
   if (typeof value === "number") {
     const stored = storedValue(op, value, dtype);
     const out = allocArray(dtype, numelOf(shape));
@@ -265,6 +269,7 @@ export function randperm(n: number, opts?: TensorOptions): Tensor {
   if (dtype === "int32" && n - 1 > INT32_MAX)
     throw new RangeError(`randperm: n (${n}) is too large for int32`);
   if (dtype === "bool" && n > 2) throw new RangeError(`randperm: n (${n}) is too large for bool`);
+  checkAllocation("randperm", [n], dtype, n);
   const out = allocArray(dtype, n);
   for (let i = 0; i < n; i++) out[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -317,6 +322,7 @@ export function arange(...args: (number | TensorOptions | undefined)[]): Tensor 
   const dtype = dtypeOf("arange", opts, "float32");
   // The ends are the extreme values: if they fit the dtype, every value does.
   if (n > 0) for (const v of [a, a + (n - 1) * d]) storedValue("arange", v, dtype);
+  checkAllocation("arange", [n], dtype, n);
   const out = allocArray(dtype, n);
   if (dtype === "bool") for (let i = 0; i < n; i++) out[i] = a + i * d !== 0 ? 1 : 0;
   else for (let i = 0; i < n; i++) out[i] = a + i * d;
@@ -331,6 +337,7 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
   if (!Number.isInteger(steps) || steps < 0)
     throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const dtype = dtypeOf("linspace", opts, "float32");
+  checkAllocation("linspace", [steps], dtype, steps);
   const out = allocArray(dtype, steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   for (let i = 0; i < steps; i++) {
@@ -345,7 +352,9 @@ export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions)
   const cols = isOptions(m) || m === undefined ? n : m;
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(cols) || cols < 0)
     throw new RangeError(`eye: n and m must be non-negative integers, got ${n} and ${cols}`);
-  const out = allocArray(dtypeOf("eye", options, "float32"), n * cols);
+  const dtype = dtypeOf("eye", options, "float32");
+  checkAllocation("eye", [n, cols], dtype, n * cols);
+  const out = allocArray(dtype, n * cols);
   for (let i = 0; i < Math.min(n, cols); i++) out[i * cols + i] = 1;
   return finish(Tensor.fromArray(out, [n, cols]), options);
 }
