@@ -1,15 +1,8 @@
 // Pooling layers: configuration only (no parameters); `forward` calls the functional op. Reprs
 // print sizes the way PyTorch stores them (the max pools and AvgPool2d keep what they were given,
 // AvgPool1d stores 1-tuples).
-import {
-  adaptiveAvgPool2d,
-  adaptiveMaxPool2d,
-  type AdaptiveSize,
-  avgPool1d,
-  avgPool2d,
-  maxPool1d,
-  maxPool2d,
-} from "../ops/pool.js";
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, type AdaptiveSize } from "../ops/adaptive-pool.js";
+import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from "../ops/pool.js";
 import { type TrailingArgs, trailingOptions } from "../ops/options.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
