@@ -256,6 +256,11 @@ forEachBackend(() => {
         [0, 5, 2, 3, 4, 5, 6, 7, 8, 9, 10, 6],
       ],
       [
+        "X[[rows, cols]] = [5, 6] with int32 tensors (a list of tensors is a tuple)",
+        x2().set([int32([0, 2]), int32([1, 3])], f64([5, 6])),
+        [0, 5, 2, 3, 4, 5, 6, 7, 8, 9, 10, 6],
+      ],
+      [
         "X[[[0, 2], [1, 3]]] = [5, 6] (a list of lists is a tuple)",
         x2().set(
           [
