@@ -116,7 +116,7 @@ function initialise(): void {
   const before = values(linear0.weight);
   nb.noGrad(() => {
     linear0.weight.add_(1);
-    linear0.weight.set([0, 0], 42);
+    linear0.weight.set(0, 0, 42);
   });
   const after = values(linear0.weight);
   assert.equal(after[0], 42);
@@ -138,7 +138,7 @@ function tied(): number {
   const X = nb.rand([2, 4]);
   net.forward(X).sum().backward();
   assert.equal(net.at(2).weight, net.at(4).weight);
-  nb.noGrad(() => net.at(2).weight.set([0, 0], 100));
+  nb.noGrad(() => net.at(2).weight.set(0, 0, 100));
   assert.equal(net.at(4).weight.get(0, 0).item(), 100);
   net.zeroGrad();
   net.forward(X).sum().backward();

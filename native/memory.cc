@@ -15,6 +15,7 @@
 #include <v8.h>
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -145,6 +146,18 @@ void returnBlock(void* data, size_t, void* info) {
   freeBlock(data, cls);
 }
 
+// The machine's physical memory. A block larger than it could never be populated: with the
+// kernel's overcommit its mapping may still succeed, and the process would then be killed part
+// way through populating or filling it, so such requests fail here with an error instead.
+size_t physicalMemoryBytes() {
+  static const size_t bytes = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long pageSize = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && pageSize > 0 ? size_t(pages) * size_t(pageSize) : SIZE_MAX;
+  }();
+  return bytes;
+}
+
 napi_value number(napi_env env, double v) {
   napi_value out;
   napi_create_double(env, v, &out);
@@ -165,6 +178,11 @@ napi_value allocBuffer(napi_env env, napi_callback_info info) {
     void* data;
     napi_create_arraybuffer(env, bytes, &data, &result);  // V8 zero-fills it
     return result;
+  }
+  if (bytes > physicalMemoryBytes()) {
+    a.fail("cannot allocate %zu bytes: more than the machine's memory (%zu bytes)", bytes,
+           physicalMemoryBytes());
+    return nullptr;
   }
   size_t cls = sizeClass(bytes);
   bool fresh = false;

@@ -8,9 +8,15 @@ export * from "./tensor/creation.js";
 export type { DType, TypedArray } from "./tensor/dtype.js";
 export { getRngState, Generator, manualSeed, setRngState } from "./tensor/random.js";
 export { cpu, Device, device, tryAllGpus, tryGpu } from "./tensor/storage.js";
+export {
+  getMemoryLimit,
+  MemoryLimitError,
+  setMemoryLimit,
+  type MemoryLimit,
+} from "./tensor/memory.js";
 export { Tensor, type NestedArray } from "./tensor/tensor.js";
 export { getBackend, jsBackend, setBackend, type Backend } from "./backend/index.js";
-export { grad, type BackwardOptions } from "./autograd/engine.js";
+export { grad, type BackwardCallOptions, type BackwardOptions } from "./autograd/engine.js";
 export { onOp } from "./autograd/function.js";
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./autograd/grad-mode.js";
 export { gradcheck, gradcheckReport, type GradcheckOptions } from "./autograd/gradcheck.js";

@@ -1,4 +1,4 @@
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { fmtShape } from "../tensor/shape.js";
 import { type Edge, hasOpListeners, Node } from "./function.js";
 import { setGradEnabled } from "./grad-mode.js";
@@ -35,6 +35,16 @@ export interface BackwardOptions {
   /** Record the backward pass itself, for higher-order derivatives. */
   createGraph?: boolean;
 }
+
+/** The keyword arguments of PyTorch's `Tensor.backward`, as an options object. */
+export interface BackwardCallOptions extends BackwardOptions {
+  /** The gradient of the output (PyTorch's `gradient=`); defaults to 1 for a scalar. */
+  gradient?: Tensor | null;
+  /** Accumulate into the `.grad` of these tensors only (leaves or not); the rest are left alone. */
+  inputs?: Tensor | readonly Tensor[];
+}
+
+const CALL_OPTIONS = ["gradient", "retainGraph", "createGraph", "inputs"];
 
 // Nodes reachable from the roots, ordered so that every node comes before the nodes it feeds.
 function topoOrder(roots: readonly Node[]): Node[] {
@@ -229,14 +239,56 @@ export function runBackward(
   }
 }
 
-/** Checks the arguments of `backward()` and runs it. */
-export function backward(t: Tensor, gradient?: Tensor | null, options: BackwardOptions = {}): void {
+// backward(gradient?, options?) or backward(options), as PyTorch's positional and keyword forms.
+function backwardArgs(
+  gradient: Tensor | BackwardCallOptions | null | undefined,
+  options: BackwardCallOptions | undefined,
+): BackwardCallOptions {
+  const isOptions = (v: unknown): v is BackwardCallOptions =>
+    typeof v === "object" && v !== null && !(v instanceof Tensor) && !Array.isArray(v);
+  if (gradient != null && !(gradient instanceof Tensor) && !isOptions(gradient))
+    throw new TypeError(
+      `backward: gradient must be a Tensor, null or an options object, got ${Array.isArray(gradient) ? "an array" : typeof gradient}`,
+    );
+  if (options !== undefined && !isOptions(options))
+    throw new TypeError(`backward: options must be an object, got ${typeof options}`);
+  if (isOptions(gradient) && options !== undefined)
+    throw new TypeError(
+      "backward: options were given twice (as the first and the second argument)",
+    );
+  const opts: BackwardCallOptions = isOptions(gradient)
+    ? gradient
+    : { ...options, gradient: gradient ?? options?.gradient ?? null };
+  if (gradient instanceof Tensor && options?.gradient != null)
+    throw new TypeError("backward: gradient was given twice (as an argument and as an option)");
+  const unknown = Object.keys(opts).filter((k) => !CALL_OPTIONS.includes(k));
+  if (unknown.length > 0)
+    throw new TypeError(
+      `backward: unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (known: ${CALL_OPTIONS.join(", ")})`,
+    );
+  if (opts.gradient != null && !(opts.gradient instanceof Tensor))
+    throw new TypeError(
+      `backward: the gradient option must be a Tensor, got ${typeof opts.gradient}`,
+    );
+  return opts;
+}
+
+/**
+ * Checks the arguments of `backward()` and runs it: `backward(gradient?, options?)` or
+ * `backward(options)`, with PyTorch's `gradient`, `retainGraph`, `createGraph` and `inputs`.
+ */
+export function backward(
+  t: Tensor,
+  gradient?: Tensor | BackwardCallOptions | null,
+  options?: BackwardCallOptions,
+): void {
+  const opts = backwardArgs(gradient, options);
   if (!t.requiresGrad) {
     throw new Error(
       `backward: the tensor of shape ${fmtShape(t.shape)} does not require grad and has no gradFn (did you forget requiresGrad: true, or run it under noGrad?)`,
     );
   }
-  let seed = gradient ?? null;
+  let seed = opts.gradient ?? null;
   if (seed === null) {
     if (t.numel() !== 1) {
       throw new Error(
@@ -249,7 +301,42 @@ export function backward(t: Tensor, gradient?: Tensor | null, options: BackwardO
       `backward: gradient has shape ${fmtShape(seed.shape)} but the output has shape ${fmtShape(t.shape)}`,
     );
   }
-  runBackward([t], [seed], options);
+  if (opts.inputs === undefined) runBackward([t], [seed], opts);
+  else backwardInto(t, seed, opts.inputs, opts);
+}
+
+// backward(inputs=...): the gradients of the listed tensors only, added into their `.grad`.
+function backwardInto(
+  t: Tensor,
+  seed: Tensor,
+  inputs: Tensor | readonly Tensor[],
+  options: BackwardOptions,
+): void {
+  const list = inputs instanceof Tensor ? [inputs] : [...new Set(inputs)];
+  if (list.length === 0) throw new Error("backward: the inputs option cannot be empty");
+  const capture: Capture = { leaves: new Map(), nodes: new Map() };
+  list.forEach((x, i) => {
+    if (!(x instanceof Tensor))
+      throw new TypeError(`backward: inputs[${i}] is not a Tensor (got ${typeof x})`);
+    if (!x.requiresGrad)
+      throw new Error(`backward: inputs[${i}] (shape ${fmtShape(x.shape)}) does not require grad`);
+    if (x.gradFn === null) capture.leaves.set(x, null);
+    else capture.nodes.set(x.gradFn as Node, null);
+  });
+  runBackward([t], [seed], options, capture);
+  const createGraph = options.createGraph ?? false;
+  const { add, copy } = engineOps();
+  const previousMode = setGradEnabled(createGraph);
+  try {
+    for (const x of list) {
+      const g = x.gradFn === null ? capture.leaves.get(x) : capture.nodes.get(x.gradFn as Node);
+      if (g == null) continue; // not reached from the output: left alone, as in PyTorch
+      // A fresh copy: the captured gradient may be shared with another input or with the seed.
+      x.grad = x.grad === null ? (createGraph ? g : copy(g)) : add(x.grad, g);
+    }
+  } finally {
+    setGradEnabled(previousMode);
+  }
 }
 
 /**

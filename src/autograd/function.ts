@@ -1,5 +1,6 @@
 import { isFloating } from "../tensor/dtype.js";
 import type { DType } from "../tensor/dtype.js";
+import { MemoryLimitError } from "../tensor/memory.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "./grad-mode.js";
 
@@ -156,7 +157,13 @@ export function apply<A>(prim: Primitive<A>, inputs: readonly Tensor[], attrs: A
     }
   }
   const ctx = new Context(record);
-  const out = prim.forward(ctx, inputs, attrs);
+  let out: Tensor;
+  try {
+    out = prim.forward(ctx, inputs, attrs);
+  } catch (e) {
+    // The allocator knows the shape but not the op: name it here, where every op passes.
+    throw e instanceof MemoryLimitError ? e.withOp(prim.name) : e;
+  }
   if (record && isFloating(out.dtype)) {
     const edges = inputs.map((t): Edge | null => {
       if (!t.requiresGrad) return null;

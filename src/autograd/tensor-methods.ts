@@ -1,11 +1,15 @@
 import { Tensor } from "../tensor/tensor.js";
-import { type BackwardOptions, backward } from "./engine.js";
+import { type BackwardCallOptions, backward } from "./engine.js";
 import type { Node } from "./function.js";
 
 declare module "../tensor/tensor.js" {
   interface Tensor {
-    /** Computes gradients of this tensor with respect to the graph's leaves. Example: `loss.backward()`. */
-    backward(gradient?: Tensor | null, options?: BackwardOptions): void;
+    /**
+     * Computes gradients of this tensor with respect to the graph's leaves, with PyTorch's
+     * arguments: `backward(gradient?, { retainGraph, createGraph, inputs })`, or the options
+     * alone. Example: `loss.backward()`, `y.backward({ retainGraph: true })`.
+     */
+    backward(gradient?: Tensor | BackwardCallOptions | null, options?: BackwardCallOptions): void;
     /** A tensor sharing this one's data, cut from the graph. Example: `y.detach()`. */
     detach(): Tensor;
     /** Cuts this tensor from the graph in place. Example: `h.detach_()`. */
@@ -17,8 +21,8 @@ declare module "../tensor/tensor.js" {
 
 Tensor.prototype.backward = function (
   this: Tensor,
-  gradient?: Tensor | null,
-  options?: BackwardOptions,
+  gradient?: Tensor | BackwardCallOptions | null,
+  options?: BackwardCallOptions,
 ) {
   backward(this, gradient, options);
 };

@@ -93,6 +93,8 @@ export interface Backend {
    * while it is still in cache. The array becomes empty. Backends without a pool leave it out.
    */
   release?(array: TypedArray): void;
+  /** Optional: bytes the backend keeps for reuse (a pool's free blocks), which count as available. */
+  cachedBytes?(): number;
   /** Copies a strided view into contiguous `out` (casting to `out`'s type; bool stores 0/1). */
   copy(src: View, out: TypedArray): void;
   /** Writes `src` (already broadcast to `dst.shape`) into the strided view `dst`, casting. */
@@ -217,6 +219,16 @@ export interface Backend {
     inner: number,
     index: Int32Array,
     out: TypedArray,
+  ): void;
+  /**
+   * The write of an advanced-index assignment: `out[rowOffsets[j] + colOffsets[i]] = src[j * m + i]`
+   * for `m = colOffsets.length`, rows in order (a repeated row: the last write wins).
+   */
+  indexPut(
+    out: TypedArray,
+    rowOffsets: Float64Array,
+    colOffsets: Float64Array,
+    src: TypedArray,
   ): void;
 
   // ---- convolution, pooling and batch norm (NCHW, contiguous; outputs are overwritten) ----

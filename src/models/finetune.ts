@@ -1,6 +1,6 @@
 // Fine-tuning helpers (d2l 13.2): freeze a pretrained feature extractor, swap the output layer,
 // and train the new head with a larger learning rate through optimizer parameter groups.
-import type { Module } from "../nn/module.js";
+import { Module } from "../nn/module.js";
 import type { Parameter } from "../nn/parameter.js";
 import { torchName } from "../nn/repr.js";
 
@@ -25,10 +25,11 @@ export function replaceModule(root: Module, path: string, replacement: Module): 
   const parts = path.split(".");
   const last = parts.pop()!;
   const parent = parts.length === 0 ? root : root.getSubmodule(parts.join("."));
-  // The path uses PyTorch's names; find the field (a camelCase field prints snake_case).
+  // The path uses the listed names; find the field (a camelCase field is listed in snake_case,
+  // a name given to addModule as it is).
   const field = Object.keys(parent).find(
     (k) =>
-      torchName(k) === last &&
+      (k === last || torchName(k) === last) &&
       parent.ownModules().some(([n, m]) => n === last && m === (parent as any)[k]),
   );
   if (field === undefined) {
@@ -37,8 +38,11 @@ export function replaceModule(root: Module, path: string, replacement: Module): 
       `replaceModule: ${parent.constructor.name} has no child "${last}" (children: ${names.join(", ")})`,
     );
   }
+  if (!(replacement instanceof Module))
+    throw new TypeError(`replaceModule: the replacement for "${path}" must be a Module`);
   const old = (parent as any)[field] as Module;
-  parent.addModule(field, replacement);
+  // Assigned, not re-added: the field keeps its place and the name it is listed under.
+  (parent as any)[field] = replacement;
   return old;
 }
 

@@ -2,6 +2,7 @@
 // follow PyTorch's layouts and default initialisation, so state dicts and reprs match.
 import { conv1d, conv2d, convTranspose2d } from "../ops/conv.js";
 import { padNd } from "../ops/image.js";
+import { isOptionsObject, type TrailingArgs, trailingOptions } from "../ops/options.js";
 import { empty } from "../tensor/creation.js";
 import type { DType } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
@@ -32,6 +33,64 @@ export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 export interface ConvTransposeOptions extends Omit<ConvOptions, "padding"> {
   padding?: number | readonly number[];
   outputPadding?: number | readonly number[];
+}
+
+type Size = number | readonly number[];
+
+/** The arguments after the kernel size: PyTorch's, positionally (`new nn.Conv2d(1, 6, 5, 1, 2)`), or options. */
+export type ConvArgs = TrailingArgs<
+  [
+    stride: Size | undefined,
+    padding: Size | "same" | "valid" | undefined,
+    dilation: Size | undefined,
+    groups: number | undefined,
+    bias: boolean | undefined,
+    paddingMode: PaddingMode | undefined,
+  ],
+  ConvOptions
+>;
+
+/** The arguments after the kernel size of `nn.ConvTranspose2d`, in PyTorch's order, or options. */
+export type ConvTransposeArgs = TrailingArgs<
+  [
+    stride: Size | undefined,
+    padding: Size | undefined,
+    outputPadding: Size | undefined,
+    groups: number | undefined,
+    bias: boolean | undefined,
+    dilation: Size | undefined,
+    paddingMode: PaddingMode | undefined,
+  ],
+  ConvTransposeOptions
+>;
+
+const CONV_ARGS = ["stride", "padding", "dilation", "groups", "bias", "paddingMode"] as const;
+const CONV_TRANSPOSE_ARGS = [
+  "stride",
+  "padding",
+  "outputPadding",
+  "groups",
+  "bias",
+  "dilation",
+  "paddingMode",
+] as const;
+
+// PyTorch's positional arguments, then an options object (which may also hold the dtype).
+function convOptions<T extends { dtype?: DType }>(
+  op: string,
+  positional: readonly string[],
+  args: readonly unknown[],
+): T {
+  const last = args[args.length - 1];
+  if (args.length > 0 && isOptionsObject(last) && "dtype" in last) {
+    const { dtype, ...rest } = last;
+    const opts = trailingOptions<T>(op, positional as (keyof T & string)[], [
+      ...args.slice(0, -1),
+      rest,
+    ]);
+    return { ...opts, dtype: dtype as DType };
+  }
+  return trailingOptions<T>(op, positional as (keyof T & string)[], args);
 }
 
 function tuple(op: string, name: string, v: number | readonly number[], n: number): number[] {
@@ -173,8 +232,9 @@ export class Conv1d extends ConvNd {
     inChannels: number,
     outChannels: number,
     kernelSize: number | readonly number[],
-    options: ConvOptions = {},
+    ...args: ConvArgs
   ) {
+    const options = convOptions<ConvOptions>("Conv1d", CONV_ARGS, args);
     super("Conv1d", 1, inChannels, outChannels, kernelSize, options, false);
   }
   override forward(input: Tensor): Tensor {
@@ -197,8 +257,9 @@ export class Conv2d extends ConvNd {
     inChannels: number,
     outChannels: number,
     kernelSize: number | readonly number[],
-    options: ConvOptions = {},
+    ...args: ConvArgs
   ) {
+    const options = convOptions<ConvOptions>("Conv2d", CONV_ARGS, args);
     super("Conv2d", 2, inChannels, outChannels, kernelSize, options, false);
   }
   override forward(input: Tensor): Tensor {
@@ -221,8 +282,9 @@ export class ConvTranspose2d extends ConvNd {
     inChannels: number,
     outChannels: number,
     kernelSize: number | readonly number[],
-    options: ConvTransposeOptions = {},
+    ...args: ConvTransposeArgs
   ) {
+    const options = convOptions<ConvTransposeOptions>("ConvTranspose2d", CONV_TRANSPOSE_ARGS, args);
     super("ConvTranspose2d", 2, inChannels, outChannels, kernelSize, options, true);
   }
   override forward(input: Tensor): Tensor {
@@ -242,11 +304,8 @@ export class ConvTranspose2d extends ConvNd {
  * Example: `new nn.Sequential(new nn.LazyConv2d(6, 5, { padding: 2 }), new nn.Sigmoid())`.
  */
 export class LazyConv2d extends Conv2d {
-  constructor(
-    outChannels: number,
-    kernelSize: number | readonly number[],
-    options: ConvOptions = {},
-  ) {
+  constructor(outChannels: number, kernelSize: number | readonly number[], ...args: ConvArgs) {
+    const options = convOptions<ConvOptions>("LazyConv2d", CONV_ARGS, args);
     super(0, outChannels, kernelSize, { ...options, groups: 1 });
     const groups = options.groups ?? 1;
     if (groups !== 1) {

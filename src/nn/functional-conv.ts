@@ -12,11 +12,8 @@ export {
   adaptiveAvgPool2d,
   adaptiveMaxPool1d,
   adaptiveMaxPool2d,
-  avgPool1d,
-  avgPool2d,
-  maxPool1d,
-  maxPool2d,
-} from "../ops/pool.js";
+} from "../ops/adaptive-pool.js";
+export { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from "../ops/pool.js";
 export { dropout2d } from "./dropout2d.js";
 
 /**

@@ -20,6 +20,7 @@ import { logSigmoid } from "../ops/loss.js";
 import { linearAddmm, matmul } from "../ops/matmul.js";
 import { norm } from "../ops/reduce.js";
 import { reshape, transpose } from "../ops/shape.js";
+import { checkOptions } from "../ops/options.js";
 import { dropout, logSoftmax, softmax } from "../ops/softmax.js";
 import { fmtShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -59,11 +60,17 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
 }
 
 /**
- * GELU, exact (`x Phi(x)`) or with PyTorch's tanh approximation.
- * Example: `F.gelu(x, { approximate: "tanh" })`.
+ * GELU, exact (`x Phi(x)`) or with PyTorch's tanh approximation, given positionally or as an
+ * option. Example: `F.gelu(x, { approximate: "tanh" })`, `F.gelu(x, "tanh")`.
  */
-export function gelu(input: Tensor, options: { approximate?: "none" | "tanh" } = {}): Tensor {
-  const approximate = options.approximate ?? "none";
+export function gelu(
+  input: Tensor,
+  options: { approximate?: "none" | "tanh" } | "none" | "tanh" = {},
+): Tensor {
+  const approximate =
+    typeof options === "string"
+      ? options
+      : (checkOptions("gelu", options, ["approximate"]).approximate ?? "none");
   if (approximate === "none") return geluExact(input);
   if (approximate !== "tanh")
     throw new Error(`gelu: approximate must be "none" or "tanh", got "${String(approximate)}"`);

@@ -6,6 +6,7 @@ import { abs, add, div, eq, exp, log, lt, mul, ne, neg, sub, where } from "../op
 import { gather, indexSelect } from "../ops/indexing.js";
 import { binaryCrossEntropyElementwise, crossEntropyPerSample, logSigmoid } from "../ops/loss.js";
 import { mean, sum } from "../ops/reduce.js";
+import { checkOptions } from "../ops/options.js";
 import { reshape, squeeze, unsqueeze } from "../ops/shape.js";
 import { logSoftmax } from "../ops/softmax.js";
 import { isFloating } from "../tensor/dtype.js";
@@ -39,6 +40,7 @@ export interface ReductionOptions {
 
 /** Mean squared error `(input - target)^2`. Example: `F.mseLoss(yHat, y)`. */
 export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  options = checkOptions("mseLoss", options, ["reduction"]);
   checkPair("mseLoss", input, target);
   const d = sub(input, target);
   return reduce("mseLoss", mul(d, d), options.reduction ?? "mean");
@@ -46,6 +48,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions
 
 /** Mean absolute error `|input - target|`. Example: `F.l1Loss(yHat, y)`. */
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  options = checkOptions("l1Loss", options, ["reduction"]);
   checkPair("l1Loss", input, target);
   return reduce("l1Loss", abs(sub(input, target)), options.reduction ?? "mean");
 }
@@ -59,6 +62,7 @@ export function huberLoss(
   target: Tensor,
   options: ReductionOptions & { delta?: number } = {},
 ): Tensor {
+  options = checkOptions("huberLoss", options, ["reduction", "delta"]);
   const delta = options.delta ?? 1;
   if (!(delta > 0)) throw new RangeError(`huberLoss: delta must be positive, got ${delta}`);
   checkPair("huberLoss", input, target);
@@ -77,6 +81,7 @@ export function smoothL1Loss(
   target: Tensor,
   options: ReductionOptions & { beta?: number } = {},
 ): Tensor {
+  options = checkOptions("smoothL1Loss", options, ["reduction", "beta"]);
   const beta = options.beta ?? 1;
   if (!(beta >= 0)) throw new RangeError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
   checkPair("smoothL1Loss", input, target);
@@ -167,6 +172,7 @@ function reduceWeighted(op: string, parts: NLLParts, reduction: Reduction): Tens
  * Example: `F.nllLoss(F.logSoftmax(logits, 1), labels)`.
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {}): Tensor {
+  options = checkOptions("nllLoss", options, ["weight", "ignoreIndex", "reduction"]);
   const parts = nllParts("nllLoss", input, target, options);
   return reduceWeighted("nllLoss", parts, options.reduction ?? "mean");
 }
@@ -188,6 +194,12 @@ export function crossEntropy(
   target: Tensor,
   options: CrossEntropyOptions = {},
 ): Tensor {
+  options = checkOptions("crossEntropy", options, [
+    "weight",
+    "ignoreIndex",
+    "reduction",
+    "labelSmoothing",
+  ]);
   const reduction = options.reduction ?? "mean";
   const smoothing = options.labelSmoothing ?? 0;
   if (!(smoothing >= 0 && smoothing <= 1))
@@ -278,6 +290,7 @@ export function binaryCrossEntropy(
   target: Tensor,
   options: BCEOptions = {},
 ): Tensor {
+  options = checkOptions("binaryCrossEntropy", options, ["weight", "reduction"]);
   let loss = binaryCrossEntropyElementwise(input, target);
   if (options.weight) {
     checkPair("binaryCrossEntropy", loss, options.weight);
@@ -296,6 +309,11 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   options: BCEOptions & { posWeight?: Tensor | null } = {},
 ): Tensor {
+  options = checkOptions("binaryCrossEntropyWithLogits", options, [
+    "weight",
+    "posWeight",
+    "reduction",
+  ]);
   if (target.ndim !== input.ndim || target.shape.some((s, i) => s !== input.shape[i]))
     throw new Error(
       `binaryCrossEntropyWithLogits: target shape ${fmtShape(target.shape)} must equal input shape ${fmtShape(input.shape)}`,
@@ -323,6 +341,7 @@ export interface KLDivOptions {
  * target is 0). Example: `F.klDiv(F.logSoftmax(z, 1), p, { reduction: "batchmean" })`.
  */
 export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {}): Tensor {
+  options = checkOptions("klDiv", options, ["reduction", "logTarget"]);
   checkPair("klDiv", input, target);
   const loss = options.logTarget
     ? mul(exp(target), sub(target, input))

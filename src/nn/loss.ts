@@ -1,5 +1,6 @@
 // Loss modules: each holds its options (and class weights as a buffer, as PyTorch's
 // _WeightedLoss) and calls the functional loss in forward.
+import { checkOptions } from "../ops/options.js";
 import type { Tensor } from "../tensor/tensor.js";
 import * as L from "./loss-functions.js";
 import { Module } from "./module.js";
@@ -10,9 +11,13 @@ export interface LossOptions {
 }
 
 abstract class Loss extends Module {
+  /** The options a loss class takes (PyTorch's keyword arguments); others are refused. */
+  static readonly optionNames: readonly string[] = ["reduction"];
   readonly reduction: L.Reduction;
   constructor(options: LossOptions = {}) {
     super();
+    // The subclass's own list, so a misspelt option (or a tensor passed for the options) is an error.
+    checkOptions(new.target.name, options, (new.target as unknown as typeof Loss).optionNames);
     this.reduction = options.reduction ?? "mean";
     if (!["none", "mean", "sum"].includes(this.reduction))
       throw new Error(
@@ -38,6 +43,7 @@ export class L1Loss extends Loss {
 
 /** Huber loss with threshold `delta`. Example: `new nn.HuberLoss({ delta: 0.5 })`. */
 export class HuberLoss extends Loss {
+  static override readonly optionNames = ["reduction", "delta"];
   readonly delta: number;
   constructor(options: LossOptions & { delta?: number } = {}) {
     super(options);
@@ -50,6 +56,7 @@ export class HuberLoss extends Loss {
 
 /** Smooth L1 loss with threshold `beta`. Example: `new nn.SmoothL1Loss({ beta: 1 })`. */
 export class SmoothL1Loss extends Loss {
+  static override readonly optionNames = ["reduction", "beta"];
   readonly beta: number;
   constructor(options: LossOptions & { beta?: number } = {}) {
     super(options);
@@ -73,6 +80,7 @@ abstract class WeightedLoss extends Loss {
  * Example: `new nn.CrossEntropyLoss({ labelSmoothing: 0.1 })`, `new nn.CrossEntropyLoss({ reduction: "none" })`.
  */
 export class CrossEntropyLoss extends WeightedLoss {
+  static override readonly optionNames = ["weight", "ignoreIndex", "reduction", "labelSmoothing"];
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
   constructor(options: L.CrossEntropyOptions = {}) {
@@ -92,6 +100,7 @@ export class CrossEntropyLoss extends WeightedLoss {
 
 /** Negative log-likelihood of log-probabilities. Example: `new nn.NLLLoss()`. */
 export class NLLLoss extends WeightedLoss {
+  static override readonly optionNames = ["weight", "ignoreIndex", "reduction"];
   readonly ignoreIndex: number;
   constructor(options: L.NLLOptions = {}) {
     super(options);
@@ -108,6 +117,7 @@ export class NLLLoss extends WeightedLoss {
 
 /** Binary cross-entropy of probabilities. Example: `new nn.BCELoss()`. */
 export class BCELoss extends WeightedLoss {
+  static override readonly optionNames = ["weight", "reduction"];
   override forward(input: Tensor, target: Tensor): Tensor {
     return L.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
@@ -118,6 +128,7 @@ export class BCELoss extends WeightedLoss {
  * Example: `new nn.BCEWithLogitsLoss({ posWeight: nb.tensor([3]) })`.
  */
 export class BCEWithLogitsLoss extends WeightedLoss {
+  static override readonly optionNames = ["weight", "posWeight", "reduction"];
   declare posWeight: Tensor | null;
   constructor(options: L.BCEOptions & { posWeight?: Tensor | null } = {}) {
     super(options);
@@ -140,6 +151,7 @@ export class KLDivLoss extends Module {
   readonly logTarget: boolean;
   constructor(options: L.KLDivOptions = {}) {
     super();
+    checkOptions("KLDivLoss", options, ["reduction", "logTarget"]);
     this.reduction = options.reduction ?? "mean";
     this.logTarget = options.logTarget ?? false;
   }

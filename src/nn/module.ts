@@ -53,7 +53,9 @@ function checkName(op: string, module: Module, name: string): void {
  * Buffers are registered with `registerBuffer`. A module's work is its `forward` method.
  *
  * Names (in `namedParameters`, `stateDict`, the printed tree) are PyTorch's: a camelCase field
- * `runningMean` is listed as `running_mean`, so keys match the equivalent PyTorch module.
+ * `runningMean` is listed as `running_mean`, so keys match the equivalent PyTorch module. A name
+ * given to `addModule` is listed exactly as given, and so is any field name that is not camelCase
+ * (`W_q`, `DenseBlock_0`).
  *
  * Example:
  * ```ts
@@ -72,6 +74,8 @@ export class Module {
   #order: string[] = [];
   #seen = new Set<string>();
   #buffers = new Map<string, boolean>();
+  // Children named through addModule: listed verbatim, never converted to snake_case.
+  #verbatim = new Set<string>();
   #hooks: ForwardHook<any>[] = [];
   #preHooks: ForwardPreHook<any>[] = [];
   #innerForward: ((...args: any[]) => any) | null = null;
@@ -103,8 +107,14 @@ export class Module {
       this.#seen = new Set(this.#order);
       for (const name of [...this.#buffers.keys()])
         if (!hasOwn(this, name)) this.#buffers.delete(name);
+      for (const name of [...this.#verbatim]) if (!hasOwn(this, name)) this.#verbatim.delete(name);
     }
     return this.#order;
+  }
+
+  // The name a field is listed under: verbatim when addModule gave it, else PyTorch's spelling.
+  #listed(field: string): string {
+    return this.#verbatim.has(field) ? field : torchName(field);
   }
 
   #touch(name: string): void {
@@ -124,7 +134,7 @@ export class Module {
     const out: [string, Parameter][] = [];
     for (const k of this.#fieldNames()) {
       const v = (this as any)[k];
-      if (v instanceof Parameter && !this.#buffers.has(k)) out.push([torchName(k), v]);
+      if (v instanceof Parameter && !this.#buffers.has(k)) out.push([this.#listed(k), v]);
     }
     return out;
   }
@@ -135,7 +145,8 @@ export class Module {
     for (const k of this.#fieldNames()) {
       const persistent = this.#buffers.get(k);
       const v = (this as any)[k];
-      if (persistent !== undefined && v instanceof Tensor) out.push([torchName(k), v, persistent]);
+      if (persistent !== undefined && v instanceof Tensor)
+        out.push([this.#listed(k), v, persistent]);
     }
     return out;
   }
@@ -148,7 +159,7 @@ export class Module {
     const out: [string, Module][] = [];
     for (const k of this.#fieldNames()) {
       const v = (this as any)[k];
-      if (v instanceof Module && v !== this) out.push([torchName(k), v]);
+      if (v instanceof Module && v !== this) out.push([this.#listed(k), v]);
     }
     return out;
   }
@@ -164,8 +175,8 @@ export class Module {
   // ------------------------------------------------------------------ registration
 
   /**
-   * Registers a parameter (or null, for an absent optional one) under `name`, as a field.
-   * Example: `this.registerParameter("bias", null)`.
+   * Registers a parameter (or null, for an absent optional one) under `name`, as a field (listed
+   * as fields are: a camelCase name in snake_case). Example: `this.registerParameter("bias", null)`.
    */
   registerParameter(name: string, param: Parameter | null): void {
     checkName("registerParameter", this, name);
@@ -174,6 +185,7 @@ export class Module {
         `registerParameter: cannot assign a ${param === undefined ? "undefined" : (param as object).constructor?.name} as parameter "${name}" (an nn.Parameter or null is required)`,
       );
     this.#buffers.delete(name);
+    this.#verbatim.delete(name);
     this.#touch(name);
     (this as any)[name] = param;
   }
@@ -194,19 +206,22 @@ export class Module {
     if (tensor instanceof Parameter)
       throw new TypeError(`registerBuffer: "${name}" is a Parameter; use registerParameter`);
     this.#buffers.set(name, options.persistent ?? true);
+    this.#verbatim.delete(name);
     this.#touch(name);
     (this as any)[name] = tensor;
   }
 
   /**
-   * Adds a child module under any name (`"block 0"` is fine), as a field.
-   * Example: `net.addModule(\`block ${i}\`, block1())`.
+   * Adds a child module under any name (`"block 0"` is fine), as a field. The name is listed
+   * exactly as given (in `namedModules`, `stateDict` keys, the printed tree, `getSubmodule`), as
+   * PyTorch's `add_module`. Example: `net.addModule(\`block ${i}\`, block1())`.
    */
   addModule(name: string, module: Module | null): void {
     checkName("addModule", this, name);
     if (module !== null && !(module instanceof Module))
       throw new TypeError(`addModule: "${name}" must be a Module or null`);
     this.#buffers.delete(name);
+    this.#verbatim.add(name);
     this.#touch(name);
     (this as any)[name] = module;
   }

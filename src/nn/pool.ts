@@ -1,15 +1,9 @@
 // Pooling layers: configuration only (no parameters); `forward` calls the functional op. Reprs
 // print sizes the way PyTorch stores them (the max pools and AvgPool2d keep what they were given,
 // AvgPool1d stores 1-tuples).
-import {
-  adaptiveAvgPool2d,
-  adaptiveMaxPool2d,
-  type AdaptiveSize,
-  avgPool1d,
-  avgPool2d,
-  maxPool1d,
-  maxPool2d,
-} from "../ops/pool.js";
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, type AdaptiveSize } from "../ops/adaptive-pool.js";
+import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from "../ops/pool.js";
+import { type TrailingArgs, trailingOptions } from "../ops/options.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 import { pyBool, pyTuple } from "./repr.js";
@@ -22,6 +16,8 @@ export interface MaxPoolOptions {
   stride?: Size | null;
   padding?: Size;
   dilation?: Size;
+  /** PyTorch's `return_indices`: only false is supported. */
+  returnIndices?: boolean;
   ceilMode?: boolean;
 }
 
@@ -33,6 +29,56 @@ export interface AvgPoolOptions {
   ceilMode?: boolean;
   /** Whether zero padding counts in the divisor (default true). */
   countIncludePad?: boolean;
+  /** PyTorch's `divisor_override`: only null is supported. */
+  divisorOverride?: number | null;
+}
+
+/** The arguments after the kernel size: PyTorch's, positionally (`new nn.MaxPool2d(3, 2)`), or options. */
+export type MaxPoolArgs = TrailingArgs<
+  [
+    stride: Size | null | undefined,
+    padding: Size | undefined,
+    dilation: Size | undefined,
+    returnIndices: boolean | undefined,
+    ceilMode: boolean | undefined,
+  ],
+  MaxPoolOptions
+>;
+
+/** The arguments after the kernel size: PyTorch's, positionally (`new nn.AvgPool2d(3, 1, 1)`), or options. */
+export type AvgPoolArgs = TrailingArgs<
+  [
+    stride: Size | null | undefined,
+    padding: Size | undefined,
+    ceilMode: boolean | undefined,
+    countIncludePad: boolean | undefined,
+    divisorOverride: number | null | undefined,
+  ],
+  AvgPoolOptions
+>;
+
+// nn.MaxPool2d's positional order (return_indices before ceil_mode, unlike F.max_pool2d's).
+function maxPoolOptions(op: string, args: readonly unknown[]): MaxPoolOptions {
+  const opts = trailingOptions<MaxPoolOptions>(
+    op,
+    ["stride", "padding", "dilation", "returnIndices", "ceilMode"],
+    args,
+  );
+  if (opts.returnIndices)
+    throw new Error(`${op}: returnIndices is not supported (nabla has no MaxUnpool to use them)`);
+  return opts;
+}
+
+function avgPoolOptions(op: string, args: readonly unknown[], divisor = true): AvgPoolOptions {
+  const names: (keyof AvgPoolOptions)[] = ["stride", "padding", "ceilMode", "countIncludePad"];
+  const opts = trailingOptions<AvgPoolOptions>(
+    op,
+    divisor ? [...names, "divisorOverride"] : names,
+    args,
+  );
+  if (opts.divisorOverride != null)
+    throw new Error(`${op}: divisorOverride is not supported, got ${opts.divisorOverride}`);
+  return opts;
 }
 
 /** An int as Python prints it, a list as a tuple. */
@@ -56,8 +102,9 @@ export class MaxPool2d extends Module {
   readonly padding: Size;
   readonly dilation: Size;
   readonly ceilMode: boolean;
-  constructor(kernelSize: Size, options: MaxPoolOptions = {}) {
+  constructor(kernelSize: Size, ...args: MaxPoolArgs) {
     super();
+    const options = maxPoolOptions(new.target.name, args);
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
@@ -65,7 +112,12 @@ export class MaxPool2d extends Module {
     this.ceilMode = options.ceilMode ?? false;
   }
   override forward(input: Tensor): Tensor {
-    return maxPool2d(input, this.kernelSize, this);
+    return maxPool2d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
   }
   override extraRepr(): string {
     return `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, dilation=${show(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
@@ -95,8 +147,9 @@ export class AvgPool2d extends Module {
   readonly padding: Size;
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
-  constructor(kernelSize: Size, options: AvgPoolOptions = {}) {
+  constructor(kernelSize: Size, ...args: AvgPoolArgs) {
     super();
+    const options = avgPoolOptions("AvgPool2d", args);
     this.kernelSize = kernelSize;
     this.stride = options.stride ?? kernelSize;
     this.padding = options.padding ?? 0;
@@ -104,7 +157,12 @@ export class AvgPool2d extends Module {
     this.countIncludePad = options.countIncludePad ?? true;
   }
   override forward(input: Tensor): Tensor {
-    return avgPool2d(input, this.kernelSize, this);
+    return avgPool2d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
   }
   override extraRepr(): string {
     return `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}`;
@@ -118,8 +176,9 @@ export class AvgPool1d extends Module {
   readonly padding: number;
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
-  constructor(kernelSize: Size, options: AvgPoolOptions = {}) {
+  constructor(kernelSize: Size, ...args: AvgPoolArgs) {
     super();
+    const options = avgPoolOptions("AvgPool1d", args, false);
     this.kernelSize = scalar("AvgPool1d", "kernelSize", kernelSize);
     this.stride = scalar("AvgPool1d", "stride", options.stride ?? kernelSize);
     this.padding = scalar("AvgPool1d", "padding", options.padding ?? 0);
@@ -127,7 +186,12 @@ export class AvgPool1d extends Module {
     this.countIncludePad = options.countIncludePad ?? true;
   }
   override forward(input: Tensor): Tensor {
-    return avgPool1d(input, this.kernelSize, this);
+    return avgPool1d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
   }
   override extraRepr(): string {
     return `kernel_size=${pyTuple([this.kernelSize])}, stride=${pyTuple([this.stride])}, padding=${pyTuple([this.padding])}`;

@@ -44,11 +44,13 @@ export function addIndent(text: string, spaces: number): string {
 }
 
 /**
- * The PyTorch name of a field: camelCase boundaries become underscores (`runningMean` ->
- * `running_mean`, `inProjWeight` -> `in_proj_weight`); names without a lower-to-upper boundary
- * (`0`, `block 0`, `W_q`, `fc1`) are unchanged. Example: `torchName("numBatchesTracked")`.
+ * The PyTorch name of a field: a camelCase name (a lowercase letter, then letters and digits)
+ * has its lower-to-upper boundaries turned into underscores (`runningMean` -> `running_mean`,
+ * `inProjWeight` -> `in_proj_weight`); any other name (`0`, `block 0`, `W_q`, `fc1`,
+ * `DenseBlock_0`) is kept as written. Example: `torchName("numBatchesTracked")`.
  */
 export function torchName(field: string): string {
+  if (!/^[a-z][A-Za-z0-9]*$/.test(field)) return field;
   return field.replace(
     /([a-z0-9])([A-Z]+)/g,
     (_m, a: string, b: string) => `${a}_${b.toLowerCase()}`,

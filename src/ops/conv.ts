@@ -11,6 +11,7 @@ import { cast } from "./cast.js";
 import { add } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { pad as constantPad, reshape, squeeze, unsqueeze } from "./shape.js";
+import { isOptionsObject, type TrailingArgs, trailingOptions } from "./options.js";
 import { dense, uninitialized } from "./util.js";
 
 /** An int for both spatial dims, or a `[h, w]` pair. */
@@ -248,16 +249,53 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
+// F.conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1): the arguments
+// after the weight, positional or as options (which may also take the bias's place).
+function convArgs<T extends object>(
+  op: string,
+  names: readonly (keyof T & string)[],
+  args: readonly unknown[],
+): [Tensor | null | undefined, T] {
+  const [bias, ...rest] = args;
+  if (isOptionsObject(bias)) return [undefined, trailingOptions<T>(op, names, args)];
+  if (bias != null && !(bias instanceof Tensor))
+    throw new TypeError(`${op}: bias must be a Tensor or null, got ${typeof bias}`);
+  return [bias as Tensor | null | undefined, trailingOptions<T>(op, names, rest)];
+}
+
+const CONV_ARGS = ["stride", "padding", "dilation", "groups"] as const;
+
 /**
  * 2-D convolution (cross-correlation, as PyTorch) of `x[N, C, H, W]` with `weight[OC, C/groups, KH, KW]`.
  * `padding: 'same'` pads so the output size equals the input's (stride 1 only; an odd total goes
- * on the right/bottom, as PyTorch does). Example: `nb.conv2d(x, w, b, { padding: 1 })`.
+ * on the right/bottom, as PyTorch does). The arguments after the bias are PyTorch's, positional
+ * or as options. Example: `nb.conv2d(x, w, b, { padding: 1 })`, `F.conv2d(x, w, b, 1, 1)`.
  */
 export function conv2d(
   x: Tensor,
   weight: Tensor,
-  bias?: Tensor | null,
-  opts: Conv2dOptions = {},
+  ...args:
+    | [options: Conv2dOptions]
+    | TrailingArgs<
+        [
+          bias: Tensor | null | undefined,
+          stride: Size2 | undefined,
+          padding: ConvPadding | undefined,
+          dilation: Size2 | undefined,
+          groups: number | undefined,
+        ],
+        Conv2dOptions
+      >
+): Tensor {
+  const [bias, opts] = convArgs<Conv2dOptions>("conv2d", CONV_ARGS, args);
+  return conv2dWith(x, weight, bias, opts);
+}
+
+function conv2dWith(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  opts: Conv2dOptions,
 ): Tensor {
   const [xf, wf, bf] = floatOperands("conv2d", x, weight, bias);
   const stride = pair("conv2d", "stride", opts.stride ?? 1);
@@ -308,14 +346,26 @@ export interface Conv1dOptions {
 
 /**
  * 1-D convolution of `x[N, C, L]` with `weight[OC, C/groups, K]`, computed as a 2-D one of height 1.
- * Example: `nb.conv1d(x, w, null, { padding: "same" })`.
+ * The arguments after the bias are PyTorch's, positional or as options.
+ * Example: `nb.conv1d(x, w, null, { padding: "same" })`, `F.conv1d(x, w, null, 2)`.
  */
 export function conv1d(
   x: Tensor,
   weight: Tensor,
-  bias?: Tensor | null,
-  opts: Conv1dOptions = {},
+  ...args:
+    | [options: Conv1dOptions]
+    | TrailingArgs<
+        [
+          bias: Tensor | null | undefined,
+          stride: number | undefined,
+          padding: number | "same" | "valid" | undefined,
+          dilation: number | undefined,
+          groups: number | undefined,
+        ],
+        Conv1dOptions
+      >
 ): Tensor {
+  const [bias, opts] = convArgs<Conv1dOptions>("conv1d", CONV_ARGS, args);
   checkTensor("conv1d", "input", x);
   checkTensor("conv1d", "weight", weight);
   if (x.ndim !== 3)
@@ -325,7 +375,7 @@ export function conv1d(
       `conv1d: expected a 3-D weight [OC, C/groups, K], got ${fmtShape(weight.shape)}`,
     );
   const p = opts.padding ?? 0;
-  const out = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, {
+  const out = conv2dWith(unsqueeze(x, 2), unsqueeze(weight, 2), bias, {
     stride: [1, opts.stride ?? 1],
     padding: typeof p === "number" ? [0, p] : p,
     dilation: [1, opts.dilation ?? 1],
@@ -346,14 +396,31 @@ export interface ConvTranspose2dOptions {
 /**
  * Transposed 2-D convolution (the gradient of `conv2d` with respect to its input) of `x[N, C, H, W]`
  * with `weight[C, OC/groups, KH, KW]`. Output size: `(H-1)s - 2p + d(k-1) + outputPadding + 1`.
- * Example: `nb.convTranspose2d(x, w, null, { stride: 2, padding: 1 })`.
+ * The arguments after the bias are PyTorch's (stride, padding, outputPadding, groups, dilation),
+ * positional or as options. Example: `nb.convTranspose2d(x, w, null, { stride: 2, padding: 1 })`.
  */
 export function convTranspose2d(
   x: Tensor,
   weight: Tensor,
-  bias?: Tensor | null,
-  opts: ConvTranspose2dOptions = {},
+  ...args:
+    | [options: ConvTranspose2dOptions]
+    | TrailingArgs<
+        [
+          bias: Tensor | null | undefined,
+          stride: Size2 | undefined,
+          padding: Size2 | undefined,
+          outputPadding: Size2 | undefined,
+          groups: number | undefined,
+          dilation: Size2 | undefined,
+        ],
+        ConvTranspose2dOptions
+      >
 ): Tensor {
+  const [bias, opts] = convArgs<ConvTranspose2dOptions>(
+    "convTranspose2d",
+    ["stride", "padding", "outputPadding", "groups", "dilation"],
+    args,
+  );
   const [xf, wf, bf] = floatOperands("convTranspose2d", x, weight, bias);
   const stride = pair("convTranspose2d", "stride", opts.stride ?? 1);
   const padding = pair("convTranspose2d", "padding", opts.padding ?? 0);

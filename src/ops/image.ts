@@ -11,6 +11,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { pair, type Size2 } from "./conv.js";
 import { indexSelect } from "./indexing.js";
 import { matmul } from "./matmul.js";
+import { type TrailingArgs, trailingOptions } from "./options.js";
 import { pad, transpose } from "./shape.js";
 import { dense, empty } from "./util.js";
 
@@ -74,10 +75,35 @@ function linearMatrix(
 
 /**
  * Resizes the spatial dims of `[N, C, L]` or `[N, C, H, W]` by `size` or `scaleFactor`, as
- * `F.interpolate` (nearest, nearest-exact, linear, bilinear). Example:
- * `nb.interpolate(x, { scaleFactor: 2, mode: "bilinear", alignCorners: false })`.
+ * `F.interpolate` (nearest, nearest-exact, linear, bilinear); the arguments after the input are
+ * PyTorch's, positional or as options. Example:
+ * `nb.interpolate(x, { scaleFactor: 2, mode: "bilinear", alignCorners: false })`,
+ * `F.interpolate(x, null, 2, "nearest")`.
  */
-export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
+export function interpolate(
+  x: Tensor,
+  ...args:
+    | [options: InterpolateOptions]
+    | TrailingArgs<
+        [
+          size: number | readonly number[] | null | undefined,
+          scaleFactor: number | readonly number[] | null | undefined,
+          mode: InterpolateMode | undefined,
+          alignCorners: boolean | null | undefined,
+          recomputeScaleFactor: boolean | null | undefined,
+        ],
+        InterpolateOptions
+      >
+): Tensor {
+  const given = trailingOptions<Record<string, unknown>>(
+    "interpolate",
+    ["size", "scaleFactor", "mode", "alignCorners", "recomputeScaleFactor"],
+    args,
+  );
+  // A positional None (null) is an omitted argument, as in PyTorch.
+  const opts = Object.fromEntries(
+    Object.entries(given).filter(([, v]) => v !== null),
+  ) as InterpolateOptions;
   if (!(x instanceof Tensor)) throw new TypeError("interpolate: input must be a Tensor");
   if (!isFloating(x.dtype))
     throw new TypeError(`interpolate: expected a floating-point input, got ${x.dtype}`);
@@ -203,6 +229,9 @@ export interface WindowOptions {
   stride?: Size2;
 }
 
+// F.unfold(input, kernel_size, dilation=1, padding=0, stride=1) and F.fold's order.
+const WINDOW_ARGS = ["dilation", "padding", "stride"] as const;
+
 function windowAttrs(
   op: string,
   imageShape: number[],
@@ -230,10 +259,18 @@ function windowAttrs(
 }
 
 /**
- * Extracts sliding blocks (im2col): `[N, C, H, W]` to `[N, C*KH*KW, L]`, as `F.unfold`.
- * Example: `nb.unfold(x, 3, { padding: 1 })`.
+ * Extracts sliding blocks (im2col): `[N, C, H, W]` to `[N, C*KH*KW, L]`, as `F.unfold`
+ * (dilation, padding, stride positional or as options). Example: `nb.unfold(x, 3, { padding: 1 })`.
  */
-export function unfold(x: Tensor, kernelSize: Size2, opts: WindowOptions = {}): Tensor {
+export function unfold(
+  x: Tensor,
+  kernelSize: Size2,
+  ...args: TrailingArgs<
+    [dilation: Size2 | undefined, padding: Size2 | undefined, stride: Size2 | undefined],
+    WindowOptions
+  >
+): Tensor {
+  const opts = trailingOptions<WindowOptions>("unfold", WINDOW_ARGS, args);
   if (!(x instanceof Tensor)) throw new TypeError("unfold: input must be a Tensor");
   if (x.ndim !== 4)
     throw new Error(`unfold: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`);
@@ -243,15 +280,19 @@ export function unfold(x: Tensor, kernelSize: Size2, opts: WindowOptions = {}): 
 }
 
 /**
- * Sums sliding blocks back into an image (col2im): `[N, C*KH*KW, L]` to `[N, C, H, W]`, as `F.fold`.
- * Example: `nb.fold(cols, [4, 5], 2)`.
+ * Sums sliding blocks back into an image (col2im): `[N, C*KH*KW, L]` to `[N, C, H, W]`, as `F.fold`
+ * (dilation, padding, stride positional or as options). Example: `nb.fold(cols, [4, 5], 2)`.
  */
 export function fold(
   cols: Tensor,
   outputSize: Size2,
   kernelSize: Size2,
-  opts: WindowOptions = {},
+  ...args: TrailingArgs<
+    [dilation: Size2 | undefined, padding: Size2 | undefined, stride: Size2 | undefined],
+    WindowOptions
+  >
 ): Tensor {
+  const opts = trailingOptions<WindowOptions>("fold", WINDOW_ARGS, args);
   if (!(cols instanceof Tensor)) throw new TypeError("fold: input must be a Tensor");
   if (cols.ndim !== 3)
     throw new Error(`fold: expected a 3-D input [N, C*KH*KW, L], got ${fmtShape(cols.shape)}`);

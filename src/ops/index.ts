@@ -56,11 +56,17 @@ export {
   adaptiveAvgPool2d,
   adaptiveMaxPool1d,
   adaptiveMaxPool2d,
+  type AdaptiveSize,
+} from "./adaptive-pool.js";
+export {
   avgPool1d,
   avgPool2d,
   maxPool1d,
   maxPool2d,
-  type AdaptiveSize,
+  type AvgPool1dOptions,
+  type AvgPool2dOptions,
+  type MaxPool1dOptions,
+  type MaxPool2dOptions,
   type Pool1dOptions,
   type Pool2dOptions,
 } from "./pool.js";

@@ -1,6 +1,6 @@
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import { getBackend } from "../backend/index.js";
-import { normal, uniform } from "../tensor/creation.js";
+import { normal, storedValue, uniform } from "../tensor/creation.js";
 import { isFloating } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -103,7 +103,7 @@ export function zero_(self: Tensor): Tensor {
 /** Sets every element to `value`. Example: `x.fill_(7)`. */
 export function fill_(self: Tensor, value: number | boolean): Tensor {
   const v = Tensor.fromArray(getBackend().alloc(self.dtype, 1), []);
-  v.storage.data[0] = Number(value);
+  v.storage.data[0] = storedValue("fill_", value, self.dtype);
   return overwrite("fill_", self, v);
 }
 /** Copies `src` (broadcast) into `self`. Example: `w.copy_(nb.zeros([3]))`. */

@@ -119,7 +119,7 @@ declare module "../tensor/tensor.js" {
     indexSelect(dim: number, index: T | readonly number[]): T;
     maskedFill(mask: T, value: number): T;
     get(...indices: sl.Index[]): T;
-    set(index: sl.Index | readonly sl.Index[], value: T | number | boolean): T;
+    set(...args: [...indices: sl.Index[], value: T | number | boolean]): T;
     add_(other: L, alpha?: number): T;
     sub_(other: L, alpha?: number): T;
     mul_(other: L): T;

@@ -1,17 +1,15 @@
 // Pooling (NCHW). Max and average pooling are primitives over backend kernels; their backward
 // passes are primitives too, whose own backward rules (a gather, an average pool) make pooling
-// differentiable twice. Adaptive pooling is composed from them or from matmuls.
+// differentiable twice. Adaptive pooling (adaptive-pool.ts) is composed from them or from matmuls.
 import { apply, definePrimitive, type Primitive } from "../autograd/function.js";
 import { getBackend } from "../backend/index.js";
-import { tensor } from "../tensor/creation.js";
 import { isFloating } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { pair, type Size2 } from "./conv.js";
 import { gather } from "./indexing.js";
-import { matmul } from "./matmul.js";
-import { amax, mean } from "./reduce.js";
-import { narrow, reshape, squeeze, stack, transpose, unsqueeze } from "./shape.js";
+import { reshape, squeeze, unsqueeze } from "./shape.js";
+import { type TrailingArgs, trailingOptions } from "./options.js";
 import { dense, uninitialized } from "./util.js";
 
 /** Window geometry shared by the pooling primitives (kernel, stride, padding, dilation, output). */
@@ -178,7 +176,8 @@ export interface Pool2dOptions {
   countIncludePad?: boolean;
 }
 
-function poolInput(op: string, x: Tensor): [Tensor, boolean] {
+/** The input as `[N, C, H, W]`, and whether it was unbatched `[C, H, W]`. */
+export function poolInput(op: string, x: Tensor): [Tensor, boolean] {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
   if (!isFloating(x.dtype)) {
     throw new TypeError(`${op}: expected a floating-point input, got ${x.dtype}`);
@@ -226,167 +225,188 @@ function poolGeom(op: string, x: Tensor, kernelSize: Size2, opts: Pool2dOptions)
   return { kernel, stride, padding, dilation, out };
 }
 
-/**
- * 2-D max pooling over `[N, C, H, W]` (or `[C, H, W]`); `stride` defaults to the kernel size.
- * Example: `nb.maxPool2d(x, 3, { stride: 2, padding: 1 })`.
- */
-export function maxPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
-  const [input, unbatched] = poolInput("maxPool2d", x);
-  const out = apply(MaxPool2d, [input], poolGeom("maxPool2d", input, kernelSize, opts));
+// PyTorch's positional order after the kernel size, for F.max_pool2d and F.avg_pool2d.
+const MAX_POOL_ARGS = ["stride", "padding", "dilation", "ceilMode", "returnIndices"] as const;
+const AVG_POOL_ARGS = [
+  "stride",
+  "padding",
+  "ceilMode",
+  "countIncludePad",
+  "divisorOverride",
+] as const;
+
+/** Options of `maxPool2d` (PyTorch's keyword arguments). */
+export interface MaxPool2dOptions {
+  /** Defaults to the kernel size. */
+  stride?: Size2 | null;
+  padding?: Size2;
+  dilation?: Size2;
+  ceilMode?: boolean;
+  /** PyTorch's `return_indices`: only false is supported. */
+  returnIndices?: boolean;
+}
+
+/** Options of `avgPool2d` (PyTorch's keyword arguments). */
+export interface AvgPool2dOptions {
+  /** Defaults to the kernel size. */
+  stride?: Size2 | null;
+  padding?: Size2;
+  ceilMode?: boolean;
+  /** Whether zero padding counts in the divisor (default true). */
+  countIncludePad?: boolean;
+  /** PyTorch's `divisor_override`: only null is supported. */
+  divisorOverride?: number | null;
+}
+
+function maxPoolOptions(op: string, args: readonly unknown[]): MaxPool2dOptions {
+  const opts = trailingOptions<MaxPool2dOptions>(op, MAX_POOL_ARGS, args);
+  if (opts.returnIndices)
+    throw new Error(`${op}: returnIndices is not supported (nabla has no maxUnpool to use them)`);
+  return opts;
+}
+
+function avgPoolOptions(op: string, args: readonly unknown[]): AvgPool2dOptions {
+  const opts = trailingOptions<AvgPool2dOptions>(op, AVG_POOL_ARGS, args);
+  if (opts.divisorOverride != null)
+    throw new Error(`${op}: divisorOverride is not supported, got ${opts.divisorOverride}`);
+  return opts;
+}
+
+function maxPool2dWith(op: string, x: Tensor, kernelSize: Size2, opts: MaxPool2dOptions): Tensor {
+  const [input, unbatched] = poolInput(op, x);
+  const out = apply(MaxPool2d, [input], poolGeom(op, input, kernelSize, opts));
   return unbatched ? squeeze(out, 0) : out;
 }
 
-/**
- * 2-D average pooling; `countIncludePad` (default true) counts zero padding in the divisor.
- * Example: `nb.avgPool2d(x, 2)`.
- */
-export function avgPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
-  const [input, unbatched] = poolInput("avgPool2d", x);
-  if (
-    opts.dilation !== undefined &&
-    pair("avgPool2d", "dilation", opts.dilation).some((d) => d !== 1)
-  )
-    throw new Error("avgPool2d: dilation is not supported (as in PyTorch)");
-  const geom = poolGeom("avgPool2d", input, kernelSize, { ...opts, dilation: 1 });
+function avgPool2dWith(op: string, x: Tensor, kernelSize: Size2, opts: AvgPool2dOptions): Tensor {
+  const [input, unbatched] = poolInput(op, x);
+  const geom = poolGeom(op, input, kernelSize, { ...opts, dilation: 1 });
   const out = apply(AvgPool2d, [input], { ...geom, countIncludePad: opts.countIncludePad ?? true });
   return unbatched ? squeeze(out, 0) : out;
 }
 
-/** Options of the 1-D pools. */
-export interface Pool1dOptions {
+/**
+ * 2-D max pooling over `[N, C, H, W]` (or `[C, H, W]`); `stride` defaults to the kernel size.
+ * The arguments after the kernel size are PyTorch's, positional or as options.
+ * Example: `nb.maxPool2d(x, 3, { stride: 2, padding: 1 })`, `F.maxPool2d(x, 3, 2, 1)`.
+ */
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: Size2,
+  ...args: TrailingArgs<
+    [
+      stride: Size2 | null | undefined,
+      padding: Size2 | undefined,
+      dilation: Size2 | undefined,
+      ceilMode: boolean | undefined,
+      returnIndices: boolean | undefined,
+    ],
+    MaxPool2dOptions
+  >
+): Tensor {
+  return maxPool2dWith("maxPool2d", x, kernelSize, maxPoolOptions("maxPool2d", args));
+}
+
+/**
+ * 2-D average pooling; `countIncludePad` (default true) counts zero padding in the divisor.
+ * The arguments after the kernel size are PyTorch's, positional or as options.
+ * Example: `nb.avgPool2d(x, 2)`, `F.avgPool2d(x, 3, 1, 1)`.
+ */
+export function avgPool2d(
+  x: Tensor,
+  kernelSize: Size2,
+  ...args: TrailingArgs<
+    [
+      stride: Size2 | null | undefined,
+      padding: Size2 | undefined,
+      ceilMode: boolean | undefined,
+      countIncludePad: boolean | undefined,
+      divisorOverride: number | null | undefined,
+    ],
+    AvgPool2dOptions
+  >
+): Tensor {
+  return avgPool2dWith("avgPool2d", x, kernelSize, avgPoolOptions("avgPool2d", args));
+}
+
+/** Options of `maxPool1d`. */
+export interface MaxPool1dOptions {
   stride?: number | null;
   padding?: number;
   dilation?: number;
   ceilMode?: boolean;
+  returnIndices?: boolean;
+}
+
+/** Options of `avgPool1d`. */
+export interface AvgPool1dOptions {
+  stride?: number | null;
+  padding?: number;
+  ceilMode?: boolean;
   countIncludePad?: boolean;
 }
 
-function pool1d(
-  op: string,
-  pool: (x: Tensor, k: Size2, o: Pool2dOptions) => Tensor,
-  x: Tensor,
-  kernelSize: number,
-  opts: Pool1dOptions,
-): Tensor {
+/** The options of either 1-D pool. */
+export type Pool1dOptions = MaxPool1dOptions & AvgPool1dOptions;
+
+function pool1dInput(op: string, x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
   if (x.ndim !== 2 && x.ndim !== 3)
     throw new Error(
       `${op}: expected a 2-D [C, L] or 3-D [N, C, L] input, got ${fmtShape(x.shape)}`,
     );
-  const out = pool(unsqueeze(x, -2), [1, kernelSize], {
+  return unsqueeze(x, -2);
+}
+
+/** 1-D max pooling over `[N, C, L]`. Example: `nb.maxPool1d(x, 2)`, `F.maxPool1d(x, 3, 2)`. */
+export function maxPool1d(
+  x: Tensor,
+  kernelSize: number,
+  ...args: TrailingArgs<
+    [
+      stride: number | null | undefined,
+      padding: number | undefined,
+      dilation: number | undefined,
+      ceilMode: boolean | undefined,
+      returnIndices: boolean | undefined,
+    ],
+    MaxPool1dOptions
+  >
+): Tensor {
+  const opts = maxPoolOptions("maxPool1d", args) as MaxPool1dOptions;
+  const out = maxPool2dWith("maxPool1d", pool1dInput("maxPool1d", x), [1, kernelSize], {
     stride: [1, opts.stride ?? kernelSize],
     padding: [0, opts.padding ?? 0],
-    dilation: opts.dilation === undefined ? undefined : [1, opts.dilation],
+    dilation: [1, opts.dilation ?? 1],
     ceilMode: opts.ceilMode,
-    countIncludePad: opts.countIncludePad,
   });
   return squeeze(out, -2);
 }
 
-/** 1-D max pooling over `[N, C, L]`. Example: `nb.maxPool1d(x, 2)`. */
-export function maxPool1d(x: Tensor, kernelSize: number, opts: Pool1dOptions = {}): Tensor {
-  return pool1d("maxPool1d", maxPool2d, x, kernelSize, opts);
-}
-
 /** 1-D average pooling over `[N, C, L]`. Example: `nb.avgPool1d(x, 3, { stride: 1, padding: 1 })`. */
-export function avgPool1d(x: Tensor, kernelSize: number, opts: Pool1dOptions = {}): Tensor {
-  return pool1d("avgPool1d", avgPool2d, x, kernelSize, opts);
-}
-
-// ---------------------------------------------------------------- adaptive pools
-
-/** A target size per dim; null keeps the input's. */
-export type AdaptiveSize = number | readonly (number | null)[];
-
-function adaptiveTarget(op: string, x: Tensor, size: AdaptiveSize): [number, number] {
-  const s = typeof size === "number" ? [size, size] : size.length === 1 ? [size[0], size[0]] : size;
-  if (s.length !== 2)
-    throw new Error(`${op}: outputSize must be an int or a pair, got ${JSON.stringify(size)}`);
-  const out: [number, number] = [s[0] ?? x.shape[2], s[1] ?? x.shape[3]];
-  if (out.some((v) => !Number.isInteger(v) || v < 1))
-    throw new Error(`${op}: outputSize must hold positive ints, got ${JSON.stringify(size)}`);
-  return out;
-}
-
-// PyTorch's adaptive windows: output i covers [floor(i*in/out), ceil((i+1)*in/out)).
-function windowStart(i: number, input: number, out: number): number {
-  return Math.floor((i * input) / out);
-}
-function windowEnd(i: number, input: number, out: number): number {
-  return Math.ceil(((i + 1) * input) / out);
-}
-
-// The [out, in] matrix whose row i averages the adaptive window i.
-function averagingMatrix(input: number, out: number, dtype: "float32" | "float64"): Tensor {
-  const m: number[][] = [];
-  for (let i = 0; i < out; i++) {
-    const row = new Array<number>(input).fill(0);
-    const a = windowStart(i, input, out);
-    const b = windowEnd(i, input, out);
-    for (let j = a; j < b; j++) row[j] = 1 / (b - a);
-    m.push(row);
-  }
-  return tensor(m, { dtype });
-}
-
-/**
- * Average pooling to a fixed output size, with PyTorch's window boundaries.
- * Example: `nb.adaptiveAvgPool2d(x, [1, 1])` (global average pooling).
- */
-export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
-  const [input, unbatched] = poolInput("adaptiveAvgPool2d", x);
-  const [OH, OW] = adaptiveTarget("adaptiveAvgPool2d", input, outputSize);
-  const [, , H, W] = input.shape;
-  let out: Tensor;
-  if (OH === 1 && OW === 1) out = mean(input, [2, 3], true);
-  else if (H % OH === 0 && W % OW === 0) out = avgPool2d(input, [H / OH, W / OW]);
-  else {
-    // Averaging is separable: out = Ph @ x @ Pw^T with one averaging matrix per dim.
-    const dtype = input.dtype as "float32" | "float64";
-    const rows = matmul(averagingMatrix(H, OH, dtype), input);
-    out = matmul(rows, transpose(averagingMatrix(W, OW, dtype), 0, 1));
-  }
-  return unbatched ? squeeze(out, 0) : out;
-}
-
-/**
- * Max pooling to a fixed output size, with PyTorch's window boundaries.
- * Example: `nb.adaptiveMaxPool2d(x, 7)`.
- */
-export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
-  const [input, unbatched] = poolInput("adaptiveMaxPool2d", x);
-  const [OH, OW] = adaptiveTarget("adaptiveMaxPool2d", input, outputSize);
-  const [, , H, W] = input.shape;
-  let out: Tensor;
-  if (H % OH === 0 && W % OW === 0) out = maxPool2d(input, [H / OH, W / OW]);
-  else {
-    // Uneven windows: the max of each window's rows, then of its columns.
-    const rows: Tensor[] = [];
-    for (let i = 0; i < OH; i++) {
-      const h0 = windowStart(i, H, OH);
-      const band = amax(narrow(input, 2, h0, windowEnd(i, H, OH) - h0), 2);
-      const cells: Tensor[] = [];
-      for (let j = 0; j < OW; j++) {
-        const w0 = windowStart(j, W, OW);
-        cells.push(amax(narrow(band, 2, w0, windowEnd(j, W, OW) - w0), 2));
-      }
-      rows.push(stack(cells, 2));
-    }
-    out = stack(rows, 2);
-  }
-  return unbatched ? squeeze(out, 0) : out;
-}
-
-/** Average pooling over `[N, C, L]` to a fixed length. Example: `nb.adaptiveAvgPool1d(x, 1)`. */
-export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
-  if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3))
-    throw new Error(`adaptiveAvgPool1d: expected a 2-D or 3-D tensor input`);
-  return squeeze(adaptiveAvgPool2d(unsqueeze(x, -2), [1, outputSize]), -2);
-}
-
-/** Max pooling over `[N, C, L]` to a fixed length. Example: `nb.adaptiveMaxPool1d(x, 1)`. */
-export function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor {
-  if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3))
-    throw new Error(`adaptiveMaxPool1d: expected a 2-D or 3-D tensor input`);
-  return squeeze(adaptiveMaxPool2d(unsqueeze(x, -2), [1, outputSize]), -2);
+export function avgPool1d(
+  x: Tensor,
+  kernelSize: number,
+  ...args: TrailingArgs<
+    [
+      stride: number | null | undefined,
+      padding: number | undefined,
+      ceilMode: boolean | undefined,
+      countIncludePad: boolean | undefined,
+    ],
+    AvgPool1dOptions
+  >
+): Tensor {
+  const opts = trailingOptions<AvgPool1dOptions>(
+    "avgPool1d",
+    ["stride", "padding", "ceilMode", "countIncludePad"],
+    args,
+  );
+  const out = avgPool2dWith("avgPool1d", pool1dInput("avgPool1d", x), [1, kernelSize], {
+    stride: [1, opts.stride ?? kernelSize],
+    padding: [0, opts.padding ?? 0],
+    ceilMode: opts.ceilMode,
+    countIncludePad: opts.countIncludePad,
+  });
+  return squeeze(out, -2);
 }

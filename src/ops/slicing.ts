@@ -1,232 +1,218 @@
+// PyTorch's `X[...]` and `X[...] = v` as `x.get(...)` and `x.set(..., v)`. Both take the same
+// indices (index-plan.ts resolves them), so one argument means the same to both.
+import { apply, definePrimitive, type Primitive } from "../autograd/function.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
-import { scalarTensor } from "../tensor/creation.js";
-import { fmtShape } from "../tensor/shape.js";
+import { getBackend } from "../backend/index.js";
+import { scalarTensor, storedValue } from "../tensor/creation.js";
+import { allocArray } from "../tensor/dtype.js";
+import { broadcastStrides, fmtShape, numelOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { where } from "./elementwise.js";
+import { cast } from "./cast.js";
+import {
+  type AdvancedIndex,
+  type Index,
+  type IndexPlan,
+  parseIndices,
+  planIndex,
+  restDims,
+} from "./index-plan.js";
 import { indexSelect } from "./indexing.js";
-import { writeInto } from "./inplace.js";
-import { type DimSlice, reshape, slice, unsqueeze } from "./shape.js";
-import { dense } from "./util.js";
+import { inplace } from "./inplace.js";
+import { permute, reshape, slice, unsqueeze } from "./shape.js";
+import { empty, view, viewWith } from "./util.js";
 
-/** A Python-style slice `start:stop:step`; omitted parts take their defaults. */
-export interface Slice {
-  start?: number | null;
-  stop?: number | null;
-  step?: number | null;
+export { type Index, type Slice, sliceOf } from "./index-plan.js";
+
+// ---------------------------------------------------------------- reading
+
+// The advanced part of `get`: the indexed dims merged into one (moved to the front first when
+// they are not adjacent), one indexSelect of the flat positions, then the index shape unfolded.
+// Built from differentiable ops, so the gradient (an index-add) comes with them.
+function gatherAdvanced(v: Tensor, adv: AdvancedIndex): Tensor {
+  const { dims, indices, shape } = adv;
+  let base = v;
+  let first = dims[0];
+  if (!adv.adjacent) {
+    const rest = v.shape.map((_, d) => d).filter((d) => !dims.includes(d));
+    base = permute(v, [...dims, ...rest]);
+    first = 0;
+  }
+  const sizes = dims.map((d) => v.shape[d]);
+  const merged = numelOf(sizes);
+  if (merged > 0x7fffffff)
+    throw new RangeError(
+      `get: the indexed dims ${fmtShape(sizes)} hold more than 2^31 entries; index fewer dims at once`,
+    );
+  const n = numelOf(shape);
+  const flat = new Int32Array(n);
+  let scale = 1;
+  for (let k = dims.length - 1; k >= 0; k--) {
+    const idx = indices[k];
+    for (let i = 0; i < n; i++) flat[i] += idx[i] * scale;
+    scale *= sizes[k];
+  }
+  const pre = base.shape.slice(0, first);
+  const post = base.shape.slice(first + dims.length);
+  const rows = dims.length === 1 ? base : reshape(base, [...pre, merged, ...post]);
+  const picked = indexSelect(rows, first, Tensor.fromArray(flat, [n]));
+  return reshape(picked, [...pre, ...shape, ...post]);
+}
+
+function readPlan(x: Tensor, plan: IndexPlan): Tensor {
+  let out = slice(x, plan.dims);
+  for (const at of plan.newAxes) out = unsqueeze(out, at);
+  return plan.advanced === null ? out : gatherAdvanced(out, plan.advanced);
 }
 
 /**
- * One index of `get`/`set`: an integer (removes the dim), a slice string such as `"1:3"`,
- * `":"` or `"::2"`, a `Slice` object, `null` or `"None"` for a new axis, `"..."` for the
- * remaining dims, an int32 tensor or number array (selects entries), or a bool mask tensor.
- */
-export type Index = number | string | null | Slice | Tensor | readonly number[];
-
-/** A slice object, like Python's `slice(start, stop, step)`. Example: `x.get(nb.slice(1, 3))`. */
-export function sliceOf(start?: number | null, stop?: number | null, step?: number | null): Slice {
-  return { start, stop, step };
-}
-
-type Item =
-  | { kind: "int"; value: number }
-  | { kind: "slice"; value: Slice }
-  | { kind: "newaxis" }
-  | { kind: "ellipsis" }
-  | { kind: "array"; value: Tensor }
-  | { kind: "mask"; value: Tensor };
-
-function parseInt10(text: string, spec: string): number {
-  if (!/^[+-]?\d+$/.test(text))
-    throw new Error(`index: cannot parse "${text}" in "${spec}" (expected an integer)`);
-  return Number(text);
-}
-
-function parseString(spec: string): Item[] {
-  return spec.split(",").map((raw) => {
-    const part = raw.trim();
-    if (part === "...") return { kind: "ellipsis" };
-    if (part === "None" || part === "newaxis") return { kind: "newaxis" };
-    if (part.includes(":")) {
-      const pieces = part.split(":");
-      if (pieces.length > 3) throw new Error(`index: "${part}" has too many colons (in "${spec}")`);
-      const num = (s: string | undefined) =>
-        s === undefined || s.trim() === "" ? null : parseInt10(s.trim(), spec);
-      return {
-        kind: "slice",
-        value: { start: num(pieces[0]), stop: num(pieces[1]), step: num(pieces[2]) },
-      };
-    }
-    return { kind: "int", value: parseInt10(part, spec) };
-  });
-}
-
-function parseItems(indices: readonly Index[]): Item[] {
-  const items: Item[] = [];
-  for (const index of indices) {
-    if (typeof index === "number") items.push({ kind: "int", value: index });
-    else if (typeof index === "string") items.push(...parseString(index));
-    else if (index === null) items.push({ kind: "newaxis" });
-    else if (index instanceof Tensor)
-      items.push(
-        index.dtype === "bool" ? { kind: "mask", value: index } : { kind: "array", value: index },
-      );
-    else if (Array.isArray(index))
-      items.push({
-        kind: "array",
-        value: Tensor.fromArray(Int32Array.from(index), [index.length]),
-      });
-    else items.push({ kind: "slice", value: index as Slice });
-  }
-  return items;
-}
-
-function resolveSlice(s: Slice, size: number, dim: number): DimSlice {
-  const step = s.step ?? 1;
-  if (!Number.isInteger(step) || step <= 0)
-    throw new Error(`index: slice step must be a positive integer, got ${step} (dim ${dim})`);
-  const clampIdx = (v: number | null | undefined, dflt: number) => {
-    if (v === null || v === undefined) return dflt;
-    if (!Number.isInteger(v))
-      throw new TypeError(`index: slice bound ${v} is not an integer (dim ${dim})`);
-    const w = v < 0 ? v + size : v;
-    return Math.min(Math.max(w, 0), size);
-  };
-  const start = clampIdx(s.start, 0);
-  const stop = clampIdx(s.stop, size);
-  const count = Math.max(0, Math.ceil((stop - start) / step));
-  return { start: count === 0 ? 0 : start, step, size: count, drop: false };
-}
-
-interface Plan {
-  dims: DimSlice[];
-  newAxes: number[];
-  arrays: { at: number; index: Tensor }[];
-}
-
-function plan(x: Tensor, items: Item[]): Plan {
-  const consumed = items.reduce(
-    (n, it) =>
-      n +
-      (it.kind === "newaxis" || it.kind === "ellipsis"
-        ? 0
-        : it.kind === "mask"
-          ? it.value.ndim
-          : 1),
-    0,
-  );
-  if (items.filter((it) => it.kind === "ellipsis").length > 1)
-    throw new Error("index: at most one '...' is allowed");
-  if (consumed > x.ndim)
-    throw new Error(
-      `index: too many indices (${consumed}) for a tensor of ${x.ndim} dims ${fmtShape(x.shape)}`,
-    );
-  const dims: DimSlice[] = [];
-  const newAxes: number[] = [];
-  const arrays: { at: number; index: Tensor }[] = [];
-  let outDim = 0;
-  const full = (size: number): DimSlice => ({ start: 0, step: 1, size, drop: false });
-  for (const it of items) {
-    const d = dims.length;
-    if (it.kind === "ellipsis") {
-      for (let k = 0; k < x.ndim - consumed; k++) {
-        dims.push(full(x.shape[dims.length]));
-        outDim++;
-      }
-    } else if (it.kind === "newaxis") {
-      newAxes.push(outDim++);
-    } else if (it.kind === "int") {
-      const size = x.shape[d];
-      if (!Number.isInteger(it.value))
-        throw new TypeError(`index: ${it.value} is not an integer (dim ${d})`);
-      const i = it.value < 0 ? it.value + size : it.value;
-      if (i < 0 || i >= size)
-        throw new RangeError(
-          `index: index ${it.value} is out of range for dim ${d} of size ${size}`,
-        );
-      dims.push({ start: i, step: 1, size: 1, drop: true });
-    } else if (it.kind === "slice") {
-      dims.push(resolveSlice(it.value, x.shape[d], d));
-      outDim++;
-    } else if (it.kind === "array") {
-      dims.push(full(x.shape[d]));
-      arrays.push({ at: outDim++, index: it.value });
-    } else {
-      throw new Error("index: a bool mask must be the only index");
-    }
-  }
-  while (dims.length < x.ndim) {
-    dims.push(full(x.shape[dims.length]));
-  }
-  return { dims, newAxes, arrays };
-}
-
-function maskedIndices(x: Tensor, mask: Tensor): Tensor {
-  if (mask.ndim > x.ndim || mask.shape.some((s, i) => s !== x.shape[i])) {
-    throw new Error(
-      `index: mask of shape ${fmtShape(mask.shape)} does not match the tensor's leading dims ${fmtShape(x.shape)}`,
-    );
-  }
-  const m = dense(mask).storage.data;
-  const picked: number[] = [];
-  for (let i = 0; i < m.length; i++) if (m[i]) picked.push(i);
-  return Tensor.fromArray(Int32Array.from(picked), [picked.length]);
-}
-
-/**
- * NumPy/PyTorch indexing. `x.get("1:3, ::2")` is `X[1:3, ::2]`, `x.get(-1)` is `X[-1]`,
- * `x.get("...", null)` is `X[..., None]`, `x.get(mask)` is `X[mask]`. Basic indices give views.
+ * PyTorch's indexing `X[...]`, one argument per index. `x.get("1:3, ::2")` is `X[1:3, ::2]`,
+ * `x.get(-1)` is `X[-1]`, `x.get(0, 1)` is `X[0, 1]`, `x.get([0, 1])` is `X[[0, 1]]` (rows 0 and
+ * 1), `x.get(rows, cols)` is `X[rows, cols]` (index tensors broadcast together),
+ * `x.get("...", null)` is `X[..., None]`, `x.get(mask)` is `X[mask]`. Basic indices give views;
+ * advanced ones copies, differentiable.
  */
 export function get(x: Tensor, ...indices: Index[]): Tensor {
-  const items = parseItems(indices);
-  if (items.length === 1 && items[0].kind === "mask") {
-    const mask = items[0].value;
-    const rest = x.shape.slice(mask.ndim);
-    return indexSelect(reshape(x, [-1, ...rest]), 0, maskedIndices(x, mask));
+  return readPlan(x, planIndex("get", x.shape, parseIndices("get", indices)));
+}
+
+// ---------------------------------------------------------------- writing
+
+// The element offsets of the basic view of `target` (shape, strides, offset) that `plan` selects.
+function viewGeometry(target: Tensor, plan: IndexPlan) {
+  let offset = target.offset;
+  const shape: number[] = [];
+  const strides: number[] = [];
+  plan.dims.forEach((s, i) => {
+    offset += s.start * target.strides[i];
+    if (!s.drop) {
+      shape.push(s.size);
+      strides.push(target.strides[i] * s.step);
+    }
+  });
+  for (const at of plan.newAxes) {
+    shape.splice(at, 0, 1);
+    strides.splice(at, 0, 0);
   }
-  const { dims, newAxes, arrays } = plan(x, items);
-  let out = slice(x, dims);
-  for (const at of newAxes) out = unsqueeze(out, at);
-  if (arrays.length > 1)
-    throw new Error("index: only one integer-array index is supported per call");
-  for (const { at, index } of arrays) {
-    if (index.ndim !== 1)
-      throw new Error(
-        `index: integer-array indices must be 1-D, got shape ${fmtShape(index.shape)}`,
-      );
-    out = indexSelect(out, at, index);
+  return { shape, strides, offset };
+}
+
+// Writes `value` (already broadcastable to the plan's result) into `target`'s storage.
+function writePlan(target: Tensor, plan: IndexPlan, value: Tensor): void {
+  const geom = viewGeometry(target, plan);
+  const adv = plan.advanced;
+  const result = plan.resultShape;
+  const src = viewWith(value, result, broadcastStrides(value.shape, value.strides, result));
+  if (adv === null) {
+    getBackend().assign({ data: target.storage.data, ...geom }, src);
+    return;
   }
-  return out;
+  // Rows: one per entry of the index shape; columns: the elements of the dims left alone.
+  const n = numelOf(adv.shape);
+  const rowOffsets = new Float64Array(n).fill(geom.offset);
+  adv.dims.forEach((d, k) => {
+    const idx = adv.indices[k];
+    for (let i = 0; i < n; i++) rowOffsets[i] += idx[i] * geom.strides[d];
+  });
+  const rest = restDims(plan);
+  const restShape = rest.map((d) => geom.shape[d]);
+  const colOffsets = new Float64Array(numelOf(restShape));
+  let m = 1;
+  for (let k = rest.length - 1; k >= 0; k--) {
+    const stride = geom.strides[rest[k]];
+    const size = restShape[k];
+    for (let i = 0; i < colOffsets.length; i++)
+      colOffsets[i] += (Math.floor(i / m) % size) * stride;
+    m *= size;
+  }
+  // The value in [index shape, rest] order: adjacent indices sit after the leading rest dims.
+  const b = adv.shape.length;
+  const lead = adv.adjacent ? adv.dims[0] : 0;
+  const order = [
+    ...Array.from({ length: b }, (_, i) => lead + i),
+    ...Array.from({ length: lead }, (_, i) => i),
+    ...Array.from({ length: result.length - lead - b }, (_, i) => lead + b + i),
+  ];
+  const rows = allocArray(target.dtype, n * colOffsets.length);
+  getBackend().copy(
+    {
+      data: src.data,
+      shape: order.map((d) => result[d]),
+      strides: order.map((d) => src.strides[d]),
+      offset: src.offset,
+    },
+    rows,
+  );
+  getBackend().indexPut(target.storage.data, rowOffsets, colOffsets, rows);
+}
+
+const IndexPut: Primitive<{ plan: IndexPlan }> = definePrimitive<{ plan: IndexPlan }>({
+  name: "IndexPut",
+  forward(_ctx, [x, value], { plan }) {
+    const out = empty(x.shape, x.dtype);
+    getBackend().copy(view(x), out.storage.data);
+    writePlan(out, plan, value);
+    return out;
+  },
+  // The written places take no gradient from x; the value gets the gradient read at them
+  // (summed over its broadcast dims by the engine).
+  backward: (g, _ctx, { plan }, needs) => [
+    needs[0] ? apply(IndexPut, [g, scalarTensor(0, g.dtype)], { plan }) : null,
+    needs[1] ? readPlan(g, plan) : null,
+  ],
+});
+
+// PyTorch drops a value's leading size-1 dims before broadcasting it (`X[0] = v[None]` works).
+function stripLeadingOnes(value: Tensor, target: readonly number[]): Tensor {
+  let lead = 0;
+  while (lead < value.ndim - target.length && value.shape[lead] === 1) lead++;
+  return lead === 0 ? value : reshape(value, value.shape.slice(lead));
+}
+
+function checkValue(x: Tensor, plan: IndexPlan, value: Tensor): void {
+  const target = plan.resultShape;
+  const lead = target.length - value.ndim;
+  const fits = lead >= 0 && value.shape.every((s, i) => s === 1 || s === target[lead + i]);
+  if (!fits)
+    throw new Error(
+      `set: shape mismatch: a value of shape ${fmtShape(value.shape)} cannot be broadcast to the indexed shape ${fmtShape(target)}`,
+    );
+  if (plan.advanced !== null && value.dtype !== x.dtype)
+    throw new TypeError(
+      `set: an index put needs the value's dtype to match the tensor's: got ${value.dtype} for a ${x.dtype} tensor (convert it with .to("${x.dtype}"))`,
+    );
 }
 
 /**
- * Writes `value` (a tensor or number, broadcast) into the indexed region, in place:
- * `x.set("0:2, :", 12)` is `X[0:2, :] = 12`; `x.set(mask, 0)` is `X[mask] = 0`.
+ * PyTorch's assignment `X[...] = value`, in place: `set` takes the indices that `get` takes,
+ * then the value (a tensor or number, broadcast). `x.set(0, 1, 42)` is `X[0, 1] = 42`,
+ * `x.set([0, 1], 42)` is `X[[0, 1]] = 42` (rows 0 and 1), `x.set("0:2, :", 12)` is
+ * `X[0:2, :] = 12`, `x.set(rows, cols, v)` and `x.set([rows, cols], v)` are `X[rows, cols] = v`,
+ * `x.set(mask, 0)` is `X[mask] = 0`. Recorded by autograd when the value or x requires grad.
  */
 export function set(
   x: Tensor,
-  index: Index | readonly Index[],
-  value: Tensor | number | boolean,
+  ...args: [...indices: Index[], value: Tensor | number | boolean]
 ): Tensor {
-  if (isGradEnabled() && x.requiresGrad) {
+  if (args.length < 2)
     throw new Error(
-      `set: cannot assign into a tensor that requires grad (shape ${fmtShape(x.shape)}); wrap it in nb.noGrad(() => x.set(...)) or work on x.detach()`,
+      `set: expected one or more indices and then the value, got ${args.length} argument(s) (X[i, j] = v is x.set(i, j, v))`,
+    );
+  const indices = args.slice(0, -1) as Index[];
+  const raw = args[args.length - 1];
+  if (!(raw instanceof Tensor) && typeof raw !== "number" && typeof raw !== "boolean")
+    throw new TypeError(`set: the value (last argument) must be a tensor, a number or a boolean`);
+  const plan = planIndex("set", x.shape, parseIndices("set", indices));
+  const value =
+    raw instanceof Tensor
+      ? stripLeadingOnes(raw, plan.resultShape)
+      : scalarTensor(storedValue("set", raw, x.dtype), x.dtype);
+  checkValue(x, plan, value);
+  if (isGradEnabled() && (x.requiresGrad || value.requiresGrad)) {
+    return inplace("set", x, [value], (current) =>
+      apply(IndexPut, [current, cast(value, x.dtype)], { plan }),
     );
   }
-  // An array lists one index per dim: x.set([0, 0], 42) is X[0, 0] = 42.
-  const indices = Array.isArray(index) ? (index as Index[]) : [index as Index];
-  const items = parseItems(indices);
-  const val = value instanceof Tensor ? value : scalarTensor(value, x.dtype);
-  if (items.length === 1 && items[0].kind === "mask") {
-    writeInto("set", x, where(items[0].value, val, x), true);
-    return x;
-  }
-  if (items.some((it) => it.kind === "array"))
-    throw new Error(
-      "set: integer-array indices are not supported for assignment; use scatter or a mask",
-    );
-  const { dims, newAxes } = plan(x, items);
-  if (newAxes.length > 0)
-    throw new Error("set: new axes (null) are not allowed in an assignment index");
-  writeInto("set", slice(x, dims), val, true);
+  writePlan(x, plan, value);
+  x.storage.version++;
   return x;
 }

@@ -1,6 +1,7 @@
 import { getBackend } from "../backend/index.js";
 import type { View } from "../backend/index.js";
 import type { DType } from "../tensor/dtype.js";
+import { checkAllocation } from "../tensor/memory.js";
 import { numelOf } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -16,7 +17,9 @@ export function viewWith(t: Tensor, shape: readonly number[], strides: readonly 
 
 /** A fresh contiguous output tensor allocated by the active backend. */
 export function empty(shape: readonly number[], dtype: DType): Tensor {
-  return Tensor.fromArray(getBackend().alloc(dtype, numelOf(shape)), shape);
+  const n = numelOf(shape);
+  checkAllocation(null, shape, dtype, n); // the op's name is added by the dispatch point
+  return Tensor.fromArray(getBackend().alloc(dtype, n), shape);
 }
 
 // NABLA_DEBUG_UNINIT=1 fills unspecified outputs with NaN (floats) or a marker (ints), so that a
@@ -28,7 +31,9 @@ const POISON_UNINIT = process.env.NABLA_DEBUG_UNINIT === "1";
  * values): only for kernels that write every element.
  */
 export function uninitialized(shape: readonly number[], dtype: DType): Tensor {
-  const data = getBackend().allocEmpty(dtype, numelOf(shape));
+  const n = numelOf(shape);
+  checkAllocation(null, shape, dtype, n);
+  const data = getBackend().allocEmpty(dtype, n);
   if (POISON_UNINIT) data.fill(dtype === "float32" || dtype === "float64" ? NaN : 0x5a);
   return Tensor.fromArray(data, shape);
 }

@@ -1,3 +1,5 @@
+import { checkAllocation } from "./memory.js";
+
 /** The element types a tensor can hold. Example: `nb.zeros([2], { dtype: "int32" })`. */
 export type DType = "float32" | "float64" | "int32" | "bool";
 
@@ -24,8 +26,12 @@ export const ARRAY_TYPES = {
 /** All dtypes, for validation messages. */
 export const DTYPES: readonly DType[] = ["float32", "float64", "int32", "bool"];
 
-/** Allocates a zero-filled typed array for `dtype`. Example: `allocArray("float32", 4)`. */
+/**
+ * Allocates a zero-filled typed array for `dtype`, within the memory limit (see memory.ts).
+ * Example: `allocArray("float32", 4)`.
+ */
 export function allocArray(dtype: DType, size: number): TypedArray {
+  checkAllocation(null, null, dtype, size);
   return new ARRAY_TYPES[dtype](size);
 }
 

@@ -10,8 +10,15 @@ export class Generator {
     this.manualSeed(seed);
   }
 
-  /** Re-seeds the generator. Example: `gen.manualSeed(42)`. */
+  /**
+   * Re-seeds the generator; a non-integer seed counts as its integer part (Python's `int(seed)`,
+   * as `torch.manual_seed`). Example: `gen.manualSeed(42)`.
+   */
   manualSeed(seed: number): this {
+    if (typeof seed !== "number")
+      throw new TypeError(`manualSeed: the seed must be a number, got ${typeof seed}`);
+    if (!Number.isFinite(seed))
+      throw new RangeError(`manualSeed: the seed must be a finite number, got ${seed}`);
     let x = (Math.trunc(seed) ^ Math.trunc(seed / 2 ** 32)) >>> 0;
     for (let i = 0; i < 4; i++) {
       // splitmix32: spreads any seed (even 0) over a full, non-zero state.
@@ -73,10 +80,25 @@ export class Generator {
 
   /** Restores a state from `getState`. */
   setState(state: readonly number[]): void {
-    if (state.length !== 5)
-      throw new Error(`Generator.setState: expected 5 numbers, got ${state.length}`);
+    if (!Array.isArray(state) || state.length !== 5)
+      throw new Error(`Generator.setState: expected 5 numbers, got ${JSON.stringify(state)}`);
+    const words = state.slice(0, 4);
+    // xoshiro's state is four 32-bit words, not all zero (an all-zero state only ever gives 0).
+    if (
+      words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff) ||
+      words.every((w) => w === 0)
+    )
+      throw new RangeError(
+        `Generator.setState: the first 4 numbers must be 32-bit unsigned integers, not all 0, got [${words.join(", ")}]`,
+      );
+    // The spare normal: NaN (or null, which JSON makes of NaN) when there is none.
+    const spare = state[4] as number | null;
+    if (spare !== null && (typeof spare !== "number" || spare === Infinity || spare === -Infinity))
+      throw new RangeError(
+        `Generator.setState: the 5th number must be NaN or finite, got ${spare}`,
+      );
     for (let i = 0; i < 4; i++) this.#s[i] = state[i] >>> 0;
-    this.#spareNormal = Number.isNaN(state[4]) ? null : state[4];
+    this.#spareNormal = spare === null || Number.isNaN(spare) ? null : spare;
   }
 }
 

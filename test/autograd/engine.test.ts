@@ -165,3 +165,73 @@ test("non-contiguous leaves: transposed, sliced and expanded inputs get gradient
     "share memory",
   );
 });
+
+test("backward takes PyTorch's keyword form: backward(gradient?, options) or backward(options)", () => {
+  // y.backward(retain_graph=True) twice: the gradients add up.
+  const w = nb.tensor(2, { requiresGrad: true });
+  const q = w.mul(w);
+  q.backward({ retainGraph: true });
+  q.backward();
+  assert.equal(w.grad!.item(), 8);
+  // The gradient as an option, and both arguments.
+  const x = nb.tensor([1, 2, 3], { requiresGrad: true });
+  const y = x.mul(x);
+  y.backward({ gradient: nb.tensor([1, 0, 1]), retainGraph: true });
+  assert.deepEqual(x.grad!.toArray(), [2, 0, 6]);
+  y.backward(nb.tensor([0, 1, 0]), { retainGraph: true });
+  assert.deepEqual(x.grad!.toArray(), [2, 4, 6]);
+  // createGraph as the only argument: the gradient can be differentiated again.
+  const z = nb.tensor([2], { dtype: "float64", requiresGrad: true });
+  z.pow(3).sum().backward({ createGraph: true });
+  assert.ok(z.grad!.requiresGrad);
+  const [d2] = nb.grad(z.grad!.sum(), [z]);
+  assert.deepEqual(d2!.toArray(), [12]);
+
+  assertThrowsWith(
+    () => q.backward({ retain_graph: true } as never),
+    "backward",
+    "unknown option retain_graph",
+    "retainGraph",
+  );
+  assertThrowsWith(() => q.backward(2 as never), "backward", "gradient must be a Tensor", "number");
+  assertThrowsWith(() => q.backward({}, {}), "backward", "twice");
+  assertThrowsWith(
+    () => y.backward(nb.onesLike(y), { gradient: nb.onesLike(y) }),
+    "backward",
+    "twice",
+  );
+});
+
+test("backward({ inputs }) accumulates only into the listed tensors, as PyTorch", () => {
+  // PyTorch 1.13: h = a * b; y = (h * h).sum(); y.backward(inputs=[a]) -> a.grad [18, 64], b.grad None.
+  const a = nb.tensor([1, 2], { requiresGrad: true });
+  const b = nb.tensor([3, 4], { requiresGrad: true });
+  const h = a.mul(b);
+  const y = h.mul(h).sum();
+  y.backward({ inputs: [a], retainGraph: true });
+  assert.deepEqual(a.grad!.toArray(), [18, 64]);
+  assert.equal(b.grad, null);
+  y.backward(null, { inputs: a, retainGraph: true });
+  assert.deepEqual(a.grad!.toArray(), [36, 128]);
+  // A non-leaf input gets its gradient in .grad; the leaves behind it are left alone.
+  const h2 = a.mul(2);
+  h2.mul(b)
+    .sum()
+    .backward({ inputs: [h2] });
+  assert.deepEqual(h2.grad!.toArray(), [3, 4]);
+  assert.deepEqual(a.grad!.toArray(), [36, 128]);
+  // An input the output does not depend on keeps a null gradient.
+  const c = nb.tensor([1], { requiresGrad: true });
+  y.backward({ inputs: [c, b] });
+  assert.equal(c.grad, null);
+  assert.deepEqual(b.grad!.toArray(), [6, 32]);
+  assertThrowsWith(() => a.mul(2).sum().backward({ inputs: [] }), "backward", "inputs", "empty");
+  assertThrowsWith(
+    () =>
+      a
+        .mul(2)
+        .sum()
+        .backward({ inputs: [nb.tensor([1])] }),
+    "backward: inputs[0] (shape [1]) does not require grad",
+  );
+});

@@ -48,8 +48,9 @@ test("printed trees match PyTorch's repr exactly", () => {
     String(list),
     "ModuleList(\n  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n  (3): ReLU()\n)",
   );
+  // Names given to a Sequential (PyTorch's OrderedDict) are kept as written.
   const named = new nn.Sequential({ hiddenLayer: new nn.Linear(1, 1), act: new nn.ReLU() });
-  assert.match(String(named), /\(hidden_layer\): Linear/);
+  assert.match(String(named), /\(hiddenLayer\): Linear/);
 });
 
 test("Python float formatting in reprs", async () => {

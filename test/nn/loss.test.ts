@@ -229,7 +229,7 @@ gradcheckTable("losses", [
     name: "cross-entropy [N,C,d] weight ignore smoothing",
     fn: (x) => {
       const t = idx(3, 4, [2]);
-      nb.noGrad(() => t.set([0, 0], -100));
+      nb.noGrad(() => t.set(0, 0, -100));
       return F.crossEntropy(x, t, {
         weight: nb.tensor([1, 2, 0.5, 3], { dtype: "float64" }),
         labelSmoothing: 0.2,

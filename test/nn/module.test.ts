@@ -227,3 +227,69 @@ test("getSubmodule follows dotted PyTorch names", () => {
   assert.ok(net.getSubmodule("0.fc2") instanceof nn.Linear);
   assertThrowsWith(() => net.getSubmodule("0.nope"), 'no submodule "nope"');
 });
+
+test("addModule names are listed verbatim; only camelCase field names become snake_case", () => {
+  // PyTorch: net.add_module("DenseBlosk_0", ...) is listed, saved and found as "DenseBlosk_0".
+  const net = new nn.Sequential();
+  net.addModule("DenseBlosk_0", new nn.Linear(2, 3));
+  net.addModule("myBlock", new nn.Linear(3, 1));
+  net.addModule("Transition", new nn.ReLU());
+  assert.deepEqual(
+    net.namedChildren().map(([n]) => n),
+    ["DenseBlosk_0", "myBlock", "Transition"],
+  );
+  assert.deepEqual(Object.keys(net.stateDict()), [
+    "DenseBlosk_0.weight",
+    "DenseBlosk_0.bias",
+    "myBlock.weight",
+    "myBlock.bias",
+  ]);
+  assert.equal(net.getSubmodule("DenseBlosk_0"), (net as any).DenseBlosk_0);
+  assert.equal(
+    String(net),
+    [
+      "Sequential(",
+      "  (DenseBlosk_0): Linear(in_features=2, out_features=3, bias=True)",
+      "  (myBlock): Linear(in_features=3, out_features=1, bias=True)",
+      "  (Transition): ReLU()",
+      ")",
+    ].join("\n"),
+  );
+  // A checkpoint saved under those names loads back.
+  const copy = new nn.Sequential();
+  copy.addModule("DenseBlosk_0", new nn.Linear(2, 3));
+  copy.addModule("myBlock", new nn.Linear(3, 1));
+  copy.addModule("Transition", new nn.ReLU());
+  copy.loadStateDict(net.stateDict());
+  assertClose(copy.getSubmodule("myBlock").stateDict().weight, net.stateDict()["myBlock.weight"]);
+
+  // Fields: camelCase is converted, anything else is kept.
+  class Fields extends nn.Module {
+    outProj = new nn.Linear(1, 1);
+    DenseBlock_0 = new nn.Linear(1, 1);
+    W_q = new nn.Parameter(nb.ones([1]));
+    conv1 = new nn.Identity();
+    constructor() {
+      super();
+      this.registerBuffer("runningMean", nb.zeros([1]));
+    }
+  }
+  assert.deepEqual(Object.keys(new Fields().stateDict()), [
+    "W_q",
+    "running_mean",
+    "out_proj.weight",
+    "out_proj.bias",
+    "DenseBlock_0.weight",
+    "DenseBlock_0.bias",
+  ]);
+  // Replacing a child keeps the name it is listed under.
+  const f = new Fields();
+  nb.models.replaceModule(f, "out_proj", new nn.Linear(1, 2));
+  nb.models.replaceModule(net, "myBlock", new nn.Linear(3, 4));
+  assert.deepEqual(f.getSubmodule("out_proj").stateDict().weight.shape, [2, 1]);
+  assert.deepEqual(
+    net.namedChildren().map(([n]) => n),
+    ["DenseBlosk_0", "myBlock", "Transition"],
+  );
+  assert.deepEqual(net.getSubmodule("myBlock").stateDict().weight.shape, [4, 3]);
+});

@@ -90,8 +90,9 @@ test("set writes in place with broadcasting: slices, negative indices, masks", (
     [12, 12, 12, 12],
     [12, 12, 12, 12],
   ]);
-  t.set([-1, -1], 42);
+  t.set(-1, -1, 42);
   assert.equal(t.get(2, 3).item(), 42);
+  assert.equal(t.get(2).sum().item(), 8 + 9 + 10 + 42);
   t.set(":, 0", nb.tensor([7, 8, 9]));
   assert.deepEqual(t.get(":, 0").toArray(), [7, 8, 9]);
   t.set("::2, 1:3", nb.tensor([-1, -2]));
@@ -109,6 +110,36 @@ test("set writes in place with broadcasting: slices, negative indices, masks", (
   assert.deepEqual(i.toArray(), [0, 5, 0]);
 });
 
+test("one argument means the same to get and set: [0, 1] is rows 0 and 1, (0, 1) one element", () => {
+  // PyTorch: X[[0, 1]] is rows 0 and 1 for reading and for writing; X[0, 1] is one element.
+  const t = x();
+  assert.deepEqual(t.get([0, 1]).toArray(), [
+    [0, 1, 2, 3],
+    [4, 5, 6, 7],
+  ]);
+  t.set([0, 1], 42);
+  assert.deepEqual(t.toArray(), [
+    [42, 42, 42, 42],
+    [42, 42, 42, 42],
+    [8, 9, 10, 11],
+  ]);
+  const u = x();
+  assert.equal(u.get(0, 1).item(), 1);
+  u.set(0, 1, 42);
+  assert.deepEqual(u.toArray(), [
+    [0, 42, 2, 3],
+    [4, 5, 6, 7],
+    [8, 9, 10, 11],
+  ]);
+  // A lone list holding a slice string is a list of indices, for get and set alike: X[:, 0].
+  const v = x();
+  assert.deepEqual(v.get([":", 0]).toArray(), [0, 4, 8]);
+  v.set([":", 0], -1);
+  assert.deepEqual(v.get(":", 0).toArray(), [-1, -1, -1]);
+  // A list of booleans is a mask.
+  assert.deepEqual(x().get([false, true, false]).toArray(), [[4, 5, 6, 7]]);
+});
+
 test("indexing errors name the problem", () => {
   assertThrowsWith(() => x().get(3), "index 3 is out of range for dim 0 of size 3");
   assertThrowsWith(() => x().get(":, -5"), "index -5", "dim 1", "size 4");
@@ -121,7 +152,7 @@ test("indexing errors name the problem", () => {
   assertThrowsWith(() => x().get([5]), "out of bounds", "5");
   assertThrowsWith(() => x().get(nb.tensor([true, false])), "mask of shape [2]", "[3,4]");
   assertThrowsWith(() => x().set("0", nb.ones([3])), "set", "[3]", "[4]");
-  assertThrowsWith(() => x().set([[0, 1]] as never, 1), "set", "integer-array");
+  assertThrowsWith(() => x().set(1), "set", "indices and then the value");
   const w = nb.ones([2], { requiresGrad: true });
   assertThrowsWith(() => w.set(0, 3), "set", "requires grad", "noGrad");
   nb.noGrad(() => w.set(0, 3));

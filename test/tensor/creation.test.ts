@@ -160,3 +160,99 @@ test("the RNG state can be saved and restored, and a Generator can be passed exp
     nb.rand([4], { generator: g2 }).toArray(),
   );
 });
+
+test("integer values that int32 cannot hold are refused, not wrapped (as PyTorch)", () => {
+  // PyTorch: torch.tensor([1e10], dtype=torch.int32) raises "value cannot be converted ... overflow".
+  assertThrowsWith(
+    () => nb.tensor([1e10], { dtype: "int32" }),
+    "tensor: value 10000000000 cannot be converted to int32 without overflow",
+  );
+  assertThrowsWith(() => nb.tensor([Number.NaN], { dtype: "int32" }), "tensor", "NaN", "int32");
+  assertThrowsWith(() => nb.tensor([-Infinity], { dtype: "int32" }), "tensor", "-Infinity");
+  assertThrowsWith(() => nb.tensor([2147483648], { dtype: "int32" }), "tensor", "2147483648");
+  assertThrowsWith(
+    () => nb.tensor(new Float64Array([3e9]), { dtype: "int32" }),
+    "tensor",
+    "3000000000",
+  );
+  assert.deepEqual(
+    nb.tensor([2147483647, -2147483648, -1.7], { dtype: "int32" }).toArray(),
+    [2147483647, -2147483648, -1],
+  );
+  // bool stores value != 0 (a 1, never the number itself).
+  assert.deepEqual(Array.from(nb.tensor([2, 0.5, 0], { dtype: "bool" }).data()), [1, 1, 0]);
+  assert.deepEqual(Array.from(nb.full([2], 3, { dtype: "bool" }).data()), [1, 1]);
+  assertThrowsWith(() => nb.full([2], 1e10, { dtype: "int32" }), "full", "10000000000", "int32");
+  assertThrowsWith(() => nb.full([2], Number.NaN, { dtype: "int32" }), "full", "NaN");
+  assertThrowsWith(() => nb.zeros([2], { dtype: "int32" }).fill_(1e10), "fill_", "overflow");
+  assertThrowsWith(() => nb.zeros([2, 2], { dtype: "int32" }).set(0, 1e10), "set", "overflow");
+  assertThrowsWith(() => nb.linspace(0, 3e9, 2, { dtype: "int32" }), "linspace", "3000000000");
+});
+
+test("arange refuses NaN and infinite bounds and a step of the wrong sign, and takes options after any number", () => {
+  assertThrowsWith(() => nb.arange(0, Number.NaN), "arange: unsupported range 0 -> NaN");
+  assertThrowsWith(() => nb.arange(Number.NaN), "arange: unsupported range 0 -> NaN");
+  assertThrowsWith(() => nb.arange(0, Infinity), "arange", "Infinity");
+  assertThrowsWith(() => nb.arange(0, 3, Number.NaN), "arange", "step", "NaN");
+  assertThrowsWith(() => nb.arange(0, 10, -1), "arange", "0 -> 10", "step -1");
+  assertThrowsWith(() => nb.arange(0, 3e9, { dtype: "int32" }), "arange", "int32", "overflow");
+  assertThrowsWith(() => nb.arange("3" as unknown as number), "arange", "number", "string");
+  const i = nb.arange(5, { dtype: "int32" });
+  assert.equal(i.dtype, "int32");
+  assert.deepEqual(i.toArray(), [0, 1, 2, 3, 4]);
+  assert.deepEqual(nb.arange(1, 4, { dtype: "float64" }).toArray(), [1, 2, 3]);
+  assert.equal(nb.arange(1, 4, { dtype: "float64" }).dtype, "float64");
+  assert.deepEqual(nb.arange(0, 6, 2, { dtype: "int32" }).toArray(), [0, 2, 4]);
+  assert.ok(nb.arange(3, { requiresGrad: true }).requiresGrad);
+  assert.deepEqual(nb.arange(3, 3).shape, [0]);
+});
+
+test("manualSeed and the generator state refuse NaN and other non-seeds", () => {
+  assertThrowsWith(() => nb.manualSeed(Number.NaN), "manualSeed", "finite", "NaN");
+  assertThrowsWith(() => nb.manualSeed(Infinity), "manualSeed", "Infinity");
+  assertThrowsWith(() => nb.manualSeed("1" as unknown as number), "manualSeed", "number", "string");
+  assertThrowsWith(() => new nb.Generator(Number.NaN), "manualSeed", "NaN");
+  // As torch.manual_seed(1.5), whose seed is int(1.5).
+  nb.manualSeed(1.5);
+  const a = nb.rand([3]).toArray();
+  nb.manualSeed(1);
+  assert.deepEqual(nb.rand([3]).toArray(), a);
+  assertThrowsWith(() => nb.setRngState([0, 0, 0, 0, Number.NaN]), "setState", "not all 0");
+  assertThrowsWith(() => nb.setRngState([1, Number.NaN, 2, 3, Number.NaN]), "setState", "NaN");
+  assertThrowsWith(() => nb.setRngState([1, 2, 3]), "setState", "5 numbers");
+  const state = nb.getRngState();
+  nb.setRngState(JSON.parse(JSON.stringify(state)) as number[]); // NaN became null
+  nb.setRngState(state);
+});
+
+test("the other creation functions refuse sizes and bounds that are not what they need", () => {
+  assertThrowsWith(() => nb.zeros(2.5), "zeros", "invalid shape [2.5]");
+  assertThrowsWith(() => nb.ones([Number.NaN]), "ones", "invalid shape [NaN]");
+  assertThrowsWith(() => nb.full([-1], 2), "full", "invalid shape [-1]");
+  assertThrowsWith(() => nb.eye(-1), "eye", "-1");
+  assertThrowsWith(() => nb.eye(2.5), "eye", "2.5");
+  assertThrowsWith(() => nb.eye(2, Number.NaN), "eye", "NaN");
+  assert.equal(nb.eye(2, { dtype: "float64" }).dtype, "float64");
+  assert.deepEqual(nb.eye(2, { dtype: "int32" }).toArray(), [
+    [1, 0],
+    [0, 1],
+  ]);
+  assertThrowsWith(() => nb.randperm(-1), "randperm", "-1");
+  assertThrowsWith(() => nb.randperm(2.5), "randperm", "2.5");
+  assertThrowsWith(() => nb.randint(0, 2 ** 40, [2]), "randint", "int32");
+  assertThrowsWith(() => nb.randint(0.5, 3, [2]), "randint", "integers", "0.5");
+  assertThrowsWith(() => nb.randint(0, Number.NaN, [2]), "randint", "NaN");
+  assertThrowsWith(() => nb.randint(0, 3, 2 as unknown as number[]), "randint", "shape");
+  // torch.randint(high, size): low defaults to 0.
+  const r = nb.randint(3, [200]);
+  assert.equal(r.dtype, "int32");
+  assert.equal(r.min().item(), 0);
+  assert.equal(r.max().item(), 2);
+  assertThrowsWith(() => nb.rand([2], { dtype: "int32" }), "rand", "int32");
+  assertThrowsWith(() => nb.randn([2], { dtype: "bool" }), "randn", "bool");
+  assertThrowsWith(() => nb.uniform(0, Infinity, [2]), "uniform", "finite");
+  assertThrowsWith(() => nb.uniform(Number.NaN, 1, [2]), "uniform", "NaN");
+  assertThrowsWith(() => nb.normal(0, Number.NaN, [2]), "normal", "std", "NaN");
+  assertThrowsWith(() => nb.linspace(0, 1, -1), "linspace", "-1");
+  assertThrowsWith(() => nb.linspace(0, 1, 2.5), "linspace", "2.5");
+});

@@ -1,7 +1,7 @@
 import { allocArray } from "../../tensor/dtype.js";
 import type { Backend } from "../backend.js";
 import { assign, binary, copy, unary, unaryBackward, where } from "./elementwise.js";
-import { gather, indexAdd, indexSelect, scatter, scatterAdd } from "./indexing.js";
+import { gather, indexAdd, indexPut, indexSelect, scatter, scatterAdd } from "./indexing.js";
 import { matmul } from "./linalg.js";
 import { argReduce, cumsum, reduce, softmax, softmaxBackward } from "./reduce.js";
 import { crossEntropy, crossEntropyBackward } from "./loss.js";
@@ -37,6 +37,7 @@ export const jsBackend: Backend = {
   scatter,
   indexSelect,
   indexAdd,
+  indexPut,
   conv2dForward,
   conv2dBackwardData,
   conv2dBackwardWeight,

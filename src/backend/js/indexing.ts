@@ -108,3 +108,17 @@ export function indexAdd(
     }
   }
 }
+
+/** Reference index-put: `out[rowOffsets[j] + colOffsets[i]] = src[j * m + i]`, rows in order. */
+export function indexPut(
+  out: TypedArray,
+  rowOffsets: Float64Array,
+  colOffsets: Float64Array,
+  src: TypedArray,
+): void {
+  const m = colOffsets.length;
+  for (let j = 0; j < rowOffsets.length; j++) {
+    const row = rowOffsets[j];
+    for (let i = 0; i < m; i++) out[row + colOffsets[i]] = src[j * m + i];
+  }
+}

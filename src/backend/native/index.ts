@@ -4,6 +4,7 @@
  * Arrays are shared with the js backend (zero copy).
  */
 import { ARRAY_TYPES, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { checkAllocation } from "../../tensor/memory.js";
 import { broadcastStrides } from "../../tensor/shape.js";
 import type { Backend, BinaryOp, UnaryGradOp, UnaryOp, View } from "../backend.js";
 import { jsBackend } from "../js/index.js";
@@ -113,6 +114,7 @@ const POOLED_BYTES = process.env.NABLA_POOL === "0" ? Number.POSITIVE_INFINITY :
 export function createNativeBackend(m: NativeAddon): Backend {
   const js = jsBackend;
   const pooled = (dtype: DType, size: number, zero: boolean): TypedArray => {
+    checkAllocation(null, null, dtype, size);
     const Ctor = ARRAY_TYPES[dtype];
     const bytes = size * Ctor.BYTES_PER_ELEMENT;
     noteAllocation(bytes);
@@ -125,6 +127,7 @@ export function createNativeBackend(m: NativeAddon): Backend {
 
     alloc: (dtype: DType, size: number) => pooled(dtype, size, true),
     allocEmpty: (dtype: DType, size: number) => pooled(dtype, size, false),
+    cachedBytes: () => m.memoryPoolStats().cachedBytes,
     release(array: TypedArray): void {
       // Only whole pooled buffers: a smaller array may live on V8's heap, where detaching would
       // first copy it out.

@@ -2,10 +2,12 @@
 // accounting of live and cached bytes follows the garbage collector.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { totalmem } from "node:os";
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { gcBallastMiB } from "../../../src/backend/native/gc-ballast.js";
 import { createNativeBackend } from "../../../src/backend/native/index.js";
+import { setMemoryLimit } from "../../../src/tensor/memory.js";
 import { SKIP, nat } from "./helpers.js";
 
 setFlagsFromString("--expose-gc");
@@ -55,6 +57,35 @@ describe("native memory pool", { skip: SKIP }, () => {
     );
     const after = m.memoryPoolStats();
     assert.equal(after.hits + after.misses, before.hits + before.misses + 1);
+  });
+
+  it("refuses a block larger than the machine's memory before mapping it", () => {
+    const m = nat();
+    const tooMuch = totalmem() + (1 << 30);
+    assert.throws(
+      () => m.allocBuffer(tooMuch, false),
+      new RegExp(`allocBuffer: cannot allocate ${tooMuch} bytes: more than the machine's memory`),
+    );
+    const before = m.memoryPoolStats();
+    assert.throws(() => m.allocBuffer(2 ** 50, true), /more than the machine's memory/);
+    assert.equal(m.memoryPoolStats().liveBytes, before.liveBytes, "nothing counted as live");
+  });
+
+  it("the native backend checks the tensor memory limit before asking the pool", () => {
+    const backend = createNativeBackend(nat());
+    const previous = setMemoryLimit({ totalBytes: 1 << 20 });
+    try {
+      const before = nat().memoryPoolStats();
+      assert.throws(
+        () => backend.allocEmpty("float64", 1 << 18),
+        /allocation: a float64 tensor needs 2 MiB \(2097152 bytes\), more than this machine's memory \(1 MiB, 1048576 bytes\)/,
+      );
+      assert.equal(nat().memoryPoolStats().misses, before.misses, "the pool was not asked");
+      assert.equal(backend.alloc("float32", 1 << 18).length, 1 << 18, "1 MiB fits");
+    } finally {
+      setMemoryLimit(previous);
+    }
+    assert.equal(typeof backend.cachedBytes?.(), "number");
   });
 
   it("rejects negative and fractional sizes with the kernel's name", () => {
