@@ -17,6 +17,7 @@
 
 #include <node_api.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <v8.h>
 
 #include <algorithm>
