@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
 import {
   Animator,
   lineChartSpec,
   metricsToCsv,
   renderPlotSvg,
+  svgToPng,
   writeMetricsCsv,
   writeMetricsJson,
   writePlot,
@@ -106,6 +109,23 @@ test("Animator collects points at fractional x and skips undefined values", asyn
   assert.ok(PNG.sync.read(readFileSync(paths.png)).width > 0);
   rmSync(paths.svg);
   rmSync(paths.png);
+});
+
+test("PNG rendering leaves no memory behind: RSS after 20 more renders stays within 20 MB", () => {
+  // resvg-js kept ~3 MB of native memory per synchronous render (the pixmap, invisible to V8),
+  // so a training run grew with every epoch's curves; 20 renders grew the RSS by ~65 MB.
+  const child = fileURLToPath(new URL("./plot-memory-child.ts", import.meta.url));
+  const out = execFileSync(process.execPath, ["--import", "tsx", child, "20"], {
+    encoding: "utf8",
+  });
+  const { before, after } = JSON.parse(out) as { before: number; after: number };
+  const grownMb = (after - before) / 2 ** 20;
+  assert.ok(grownMb < 20, `RSS grew by ${grownMb.toFixed(1)} MB over 20 renders`);
+});
+
+test("svgToPng: an unreadable SVG is an error naming svgToPng", async () => {
+  await assert.rejects(svgToPng("<not-svg"), /^Error: svgToPng: resvg failed \(.+\)$/);
+  await assert.rejects(svgToPng("<svg/>", 0), /svgToPng: scale must be a positive number, got 0/);
 });
 
 test("renderPlotSvg works with no data at all", async () => {
