@@ -48,7 +48,7 @@ export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
     let png: Uint8Array | undefined;
     let failure: Error | undefined;
     worker.on("message", (bytes: Uint8Array) => (png = bytes));
-    worker.on("error", (e) => (failure = e));
+    worker.on("error", (e: Error) => (failure = e));
     worker.on("exit", (code) => {
       if (png !== undefined) resolve(png);
       else
