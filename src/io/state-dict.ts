@@ -12,7 +12,10 @@ import { Tensor } from "../tensor/tensor.js";
 import { loadSafetensors, saveSafetensors } from "./files.js";
 import { type RawTensor, type SafetensorsMetadata, toBigInt64, toInt32 } from "./safetensors.js";
 
-/** A state dict: tensors by PyTorch key, e.g. `{ "0.weight": w, "1.running_mean": m }`. */
+/**
+ * A state dict: tensors by PyTorch key, e.g. `{ "0.weight": w, "1.running_mean": m }`. Those read
+ * from files are null-prototype objects, so that any key (even `__proto__`) is an ordinary key.
+ */
 export type StateDict = Record<string, Tensor>;
 
 /** Anything with a state dict's entries: a plain record or a Map, e.g. `net.stateDict()`. */
@@ -104,7 +107,7 @@ export function stateDictToRaw(
   sd: StateDictLike,
   options: SaveStateDictOptions = {},
 ): Record<string, RawTensor> {
-  const out: Record<string, RawTensor> = {};
+  const out: Record<string, RawTensor> = Object.create(null);
   for (const [key, t] of stateDictEntries(sd)) {
     if (!(t instanceof Tensor))
       throw new TypeError(`saveStateDict: "${key}" is not a Tensor (got ${typeof t})`);
@@ -114,11 +117,12 @@ export function stateDictToRaw(
 }
 
 /**
- * safetensors records as a state dict of nabla tensors.
+ * safetensors records as a state dict of nabla tensors (a null-prototype object: keys come from
+ * the file, and a key such as `__proto__` must stay a key, for loadStateDict to report it).
  * @example const sd = rawToStateDict(parseSafetensors(bytes).tensors);
  */
 export function rawToStateDict(tensors: Record<string, RawTensor>): StateDict {
-  const sd: StateDict = {};
+  const sd: StateDict = Object.create(null);
   for (const [key, raw] of Object.entries(tensors)) sd[key] = rawToTensor(raw, key);
   return sd;
 }
