@@ -219,10 +219,10 @@ export function saveCheckpoint(path: string, contents: CheckpointContents): void
 /** Options of `readCheckpoint`, e.g. `{ checkExtra: (extra) => extra ? [] : ["extra is missing"] }`. */
 export interface ReadCheckpointOptions {
   /**
-   * Problems of the decoded `extra` (e.g. a run configuration), each a phrase naming its field;
-   * reported in the same error as the checkpoint's own bad fields.
+   * Problems of the decoded `extra` (e.g. a run configuration) of a checkpoint at `epoch`, each a
+   * phrase naming its field; reported in the same error as the checkpoint's own bad fields.
    */
-  checkExtra?: (extra: unknown) => string[];
+  checkExtra?: (extra: unknown, epoch: number) => string[];
 }
 
 /** The problems of a checkpoint's RNG state (`getRngState()`: 4 uint32 words and a spare normal). */
@@ -307,7 +307,7 @@ export function readCheckpoint(path: string, options: ReadCheckpointOptions = {}
         problems.push(`${k} must be an object, got ${describeValue(data[k])}`);
     }
   }
-  if (options.checkExtra) problems.push(...options.checkExtra(data.extra));
+  if (options.checkExtra) problems.push(...options.checkExtra(data.extra, epoch));
   if (problems.length > 0)
     throw new Error(`loadCheckpoint: ${path}: invalid checkpoint: ${problems.join("; ")}`);
   return { model, epoch, ...data };
