@@ -120,7 +120,8 @@ export function encodeState(
       }
       if (ArrayBuffer.isView(v))
         return walk(Array.from(v as unknown as ArrayLike<number>), path, seen);
-      const out: Record<string, unknown> = {};
+      // Keys may come from a file (a resumed run's extra): "__proto__" must stay a key.
+      const out: Record<string, unknown> = Object.create(null);
       // Like JSON, an object drops its undefined properties (arrays keep them, as markers).
       for (const [k, x] of Object.entries(v))
         if (x !== undefined) out[k] = walk(x, `${path}.${k}`, seen);

@@ -145,7 +145,7 @@ export async function writePlot(
  */
 export class Animator {
   /** The collected points, by series name in legend order. */
-  readonly series: Record<string, { x: number[]; y: (number | undefined)[] }> = {};
+  readonly series: Record<string, { x: number[]; y: (number | undefined)[] }> = Object.create(null);
   readonly options: PlotOptions;
   private readonly legend: string[];
 

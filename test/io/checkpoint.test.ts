@@ -256,4 +256,10 @@ test("keys from the file stay data: a __proto__ tensor is an unexpected key, a _
     () => loadCheckpoint(path, { model: new nb.nn.Linear(2, 1) }),
     /the model does not match: .*Unexpected key\(s\) in state_dict: "__proto__"\./s,
   );
+  // Saved again (as a resumed run saves its extra), the key survives.
+  const again = join(dir, "proto-again.safetensors");
+  saveCheckpoint(again, { model: data.model, epoch: 1, extra });
+  const back = readCheckpoint(again).extra as Record<string, unknown>;
+  assert.deepEqual(Object.keys(back), ["__proto__", "note"]);
+  assert.deepEqual(back["__proto__"], { polluted: 1 });
 });

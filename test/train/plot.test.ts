@@ -103,6 +103,9 @@ test("Animator collects points at fractional x and skips undefined values", asyn
   assert.deepEqual(a.series["test acc"], { x: [1, 2], y: [0.7, 0.8] });
   assert.deepEqual(a.series["train loss"]!.x, [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2]);
   assert.throws(() => a.add(3, [1, 2, 3, 4]), /value 3 has no legend entry/);
+  const named = new Animator();
+  named.add(1, JSON.parse('{"__proto__": 0.5}'));
+  assert.deepEqual(Object.keys(named.series), ["__proto__"]);
   const svg = await a.svg();
   assert.ok(svg.includes(">test acc<"));
   const paths = await a.save(join(dir, "anim"));
