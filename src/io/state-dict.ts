@@ -57,6 +57,10 @@ export function tensorToRaw(
       const data = t.data() as Int32Array;
       if (intDtype === "I32") return { dtype: "I32", shape, data };
       if (intDtype === "I64") return { dtype: "I64", shape, data: toBigInt64(data) };
+      if (intDtype !== "U8")
+        throw new Error(
+          `saveStateDict: "${key}": int dtype must be "I64", "I32" or "U8", got ${JSON.stringify(intDtype)}`,
+        );
       const bytes = new Uint8Array(data.length);
       for (let i = 0; i < data.length; i++) {
         if (data[i]! < 0 || data[i]! > 255)
@@ -111,7 +115,9 @@ export function stateDictToRaw(
   for (const [key, t] of stateDictEntries(sd)) {
     if (!(t instanceof Tensor))
       throw new TypeError(`saveStateDict: "${key}" is not a Tensor (got ${typeof t})`);
-    out[key] = tensorToRaw(t, options.dtypes?.[key] ?? options.intDtype ?? "I64", key);
+    const perKey =
+      options.dtypes && Object.hasOwn(options.dtypes, key) ? options.dtypes[key] : undefined;
+    out[key] = tensorToRaw(t, perKey ?? options.intDtype ?? "I64", key);
   }
   return out;
 }

@@ -201,3 +201,14 @@ test("a tensor named __proto__ stays a key: the state dict has no prototype, and
   assert.deepEqual(result.unexpectedKeys, ["__proto__"]);
   assert.deepEqual(net.weight.toArray(), [[0.5, -0.5]]);
 });
+
+test("per-key dtypes are looked up as own keys only: a tensor named __proto__ keeps the default", () => {
+  const sd = Object.fromEntries([["__proto__", nb.tensor([300], { dtype: "int32" })]]);
+  const raw = stateDictToRaw(sd, { dtypes: { other: "U8" } });
+  assert.deepEqual(Object.keys(raw), ["__proto__"]);
+  assert.equal(raw["__proto__"]!.dtype, "I64");
+  assert.throws(
+    () => stateDictToRaw(sd, { intDtype: "I16" as never }),
+    /saveStateDict: "__proto__": int dtype must be "I64", "I32" or "U8", got "I16"/,
+  );
+});
