@@ -158,7 +158,10 @@ export function readRunCheckpoint(path: string, runRequired: boolean): Checkpoin
   });
 }
 
-/** The run configuration of a checkpoint read by `readRunCheckpoint`, or undefined if it has none. */
+/**
+ * The run configuration of a checkpoint read by `readRunCheckpoint`, or undefined if it has none.
+ * @example runConfigOf(readRunCheckpoint("runs/lenet/checkpoint.safetensors", true))!.lr; // 0.9
+ */
 export function runConfigOf(data: CheckpointData): RunConfig | undefined {
   const extra = data.extra;
   return isRecord(extra) && Object.hasOwn(extra, "run") ? (extra["run"] as RunConfig) : undefined;

@@ -8,7 +8,7 @@ import { saveCheckpoint, type CheckpointStateful } from "../io/checkpoint.js";
 import { saveStateDict, type StateDictLike } from "../io/state-dict.js";
 import { Animator, writeMetricsCsv, writeMetricsJson, type MetricsRow } from "./plot.js";
 
-/** Names of the files `train` writes in `outDir`. */
+/** Names of the files `train` writes in `outDir`, e.g. `join(outDir, RUN_FILES.checkpoint)`. */
 export const RUN_FILES = {
   checkpoint: "checkpoint.safetensors",
   model: "model.safetensors",
@@ -17,7 +17,7 @@ export const RUN_FILES = {
   curves: "curves",
 } as const;
 
-/** Every file name of a run directory (the curves as their SVG and PNG). */
+/** Every file name of a run directory (the curves as their SVG and PNG), e.g. `RUN_FILE_NAMES[0] === "checkpoint.safetensors"`. */
 export const RUN_FILE_NAMES: readonly string[] = [
   RUN_FILES.checkpoint,
   RUN_FILES.model,
