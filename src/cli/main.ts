@@ -30,6 +30,15 @@ function nonNegativeInt(name: string) {
   };
 }
 
+function nonEmptyPath(name: string) {
+  return (value: string): string => {
+    // An empty path resolves to the current directory: a typo, never a choice.
+    if (value.trim() === "")
+      throw new InvalidArgumentError(`${name} must be a path, got "${value}"`);
+    return value;
+  };
+}
+
 function positiveNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -39,17 +48,35 @@ function positiveNumber(name: string) {
   };
 }
 
+/** Where the program's output goes, e.g. `{ writeErr: (s) => (err += s), exitOverride: true }`. */
+export interface ProgramOptions {
+  /** commander's help and usage errors (default: process.stdout and process.stderr). */
+  writeOut?: (text: string) => void;
+  writeErr?: (text: string) => void;
+  /** Throw commander's errors (as CommanderError) instead of exiting the process. */
+  exitOverride?: boolean;
+}
+
 /**
  * Build the `nabla` program; `log` receives every line printed to stdout.
  * @example await buildProgram().parseAsync(["node", "nabla", "models"]);
  */
-export function buildProgram(log: (line: string) => void = (l) => console.log(l)): Command {
+export function buildProgram(
+  log: (line: string) => void = (l) => console.log(l),
+  options: ProgramOptions = {},
+): Command {
   const program = new Command("nabla")
     .description(
       "Train, evaluate and use the models of Dive into Deep Learning on Fashion-MNIST and MNIST.",
     )
     .showHelpAfterError("(run with --help for usage)")
     .enablePositionalOptions();
+  // Before the subcommands are added: each copies these settings when it is created.
+  const output: { writeOut?: (s: string) => void; writeErr?: (s: string) => void } = {};
+  if (options.writeOut) output.writeOut = options.writeOut;
+  if (options.writeErr) output.writeErr = options.writeErr;
+  program.configureOutput(output);
+  if (options.exitOverride) program.exitOverride();
 
   program
     .command("train")
@@ -83,10 +110,12 @@ export function buildProgram(log: (line: string) => void = (l) => console.log(l)
     .option(
       "--out <dir>",
       "output directory (default: runs/<model>-<time>, or the checkpoint's directory with --resume)",
+      nonEmptyPath("--out"),
     )
     .option(
       "--resume <checkpoint>",
       "continue a run from its checkpoint (model, optimizer, epoch and RNG state)",
+      nonEmptyPath("--resume"),
     )
     .option(
       "--limit <n>",
@@ -112,6 +141,10 @@ export function buildProgram(log: (line: string) => void = (l) => console.log(l)
       "--limit <n>",
       "evaluate on a fixed random subset of n test examples",
       positiveInt("--limit"),
+    )
+    .option(
+      "--model <name>",
+      "architecture of a plain state dict (e.g. model.safetensors, or one saved by PyTorch)",
     )
     .action(async (checkpoint: string, options) => {
       await runEval(checkpoint, options, log);
@@ -172,12 +205,24 @@ export function buildProgram(log: (line: string) => void = (l) => console.log(l)
 }
 
 /**
- * Run the CLI on `argv` (as `process.argv`); returns the exit code instead of exiting.
+ * Run the CLI on `argv` (as `process.argv`); returns the exit code instead of exiting. `io`
+ * redirects stdout lines (`log`) and everything written to stderr (`writeErr`).
  * @example process.exitCode = await main(process.argv);
  */
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
-  program.exitOverride();
+export async function main(
+  argv: readonly string[],
+  io: {
+    log?: (line: string) => void;
+    writeOut?: (text: string) => void;
+    writeErr?: (text: string) => void;
+  } = {},
+): Promise<number> {
+  const program = buildProgram(io.log, {
+    writeOut: io.writeOut,
+    writeErr: io.writeErr,
+    exitOverride: true,
+  });
+  const error = (line: string) => (io.writeErr ? io.writeErr(`${line}\n`) : console.error(line));
   try {
     await program.parseAsync([...argv]);
     return 0;
@@ -187,8 +232,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       // commander already printed the help or the usage error.
       return (e as { exitCode?: number }).exitCode ?? 1;
     }
-    console.error(`nabla: ${(e as Error).message}`);
-    if (process.env["NABLA_DEBUG"]) console.error((e as Error).stack);
+    error(`nabla: ${(e as Error).message}`);
+    if (process.env["NABLA_DEBUG"]) error(String((e as Error).stack));
     return 1;
   }
 }

@@ -24,11 +24,39 @@ export interface GrayImage {
 }
 
 /**
+ * The most pixels `predict` decodes: 50 megapixels (a 8660 x 5773 photo), 200 MB as RGBA while
+ * decoding. A 20000 x 20000 image would take 3 GB, for a model that sees 28 x 28 pixels.
+ */
+export const MAX_IMAGE_PIXELS = 50_000_000;
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * The width and height of a PNG from its header (the IHDR chunk that must come first), without
+ * decoding anything; undefined if the bytes do not start as a PNG does.
+ * @example pngSize(readFileSync("shoe.png")); // { width: 56, height: 56 }
+ */
+export function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 24 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) return undefined;
+  if (String.fromCharCode(...bytes.subarray(12, 16)) !== "IHDR") return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+/**
  * Decode PNG bytes into grayscale in [0, 1] (ITU-R 601 luma; transparent pixels become black,
- * the background of Fashion-MNIST and MNIST).
+ * the background of Fashion-MNIST and MNIST). Images of more than `MAX_IMAGE_PIXELS` pixels are
+ * refused from their header, before any decoding.
  * @example const img = decodePngGray(readFileSync("shoe.png")); // { width, height, data }
  */
 export function decodePngGray(bytes: Uint8Array, name = "<png>"): GrayImage {
+  const size = pngSize(bytes);
+  if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
+    const n = (size.width * size.height).toLocaleString("en-US");
+    throw new Error(
+      `predict: ${name}: the image is ${size.width}x${size.height} (${n} pixels), more than the ${MAX_IMAGE_PIXELS.toLocaleString("en-US")} that predict decodes; scale it down first`,
+    );
+  }
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -87,8 +115,8 @@ export async function runPredict(
   options: PredictCliOptions,
   log: (line: string) => void = (l) => console.log(l),
 ): Promise<{ label: string; index: number; probability: number }[]> {
-  const { net, config } = modelFromCheckpoint(checkpoint, options.model);
   const img = decodePngGray(readFileSync(imagePath), imagePath);
+  const { net, config } = modelFromCheckpoint(checkpoint, options.model);
   if (options.invert) for (let i = 0; i < img.data.length; i++) img.data[i] = 1 - img.data[i]!;
   const side = config.resize ?? 28;
   const x = toModelInput(img, side);

@@ -1,10 +1,13 @@
 // `nabla train <model>`: build the model and data, resume from a checkpoint if asked, train
 // with per-epoch atomic checkpoints, and report where everything was written.
+import { readFileSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { noGrad } from "../autograd/grad-mode.js";
-import { readCheckpoint, loadCheckpoint } from "../io/checkpoint.js";
+import { loadCheckpoint } from "../io/checkpoint.js";
+import { writeFileAtomic } from "../io/files.js";
 import { zeros } from "../tensor/creation.js";
 import { manualSeed, setRngState } from "../tensor/random.js";
+import { prepareRunDirectory } from "../train/run-dir.js";
 import {
   NonFiniteLossError,
   RUN_FILES,
@@ -15,83 +18,27 @@ import {
 } from "../train/trainer.js";
 import { makeLoaders, parseDataset } from "./data.js";
 import { makeOptimizer } from "./optimizers.js";
-import { getModel, type ModelEntry } from "./zoo.js";
+import {
+  defaultOutDir,
+  readRunCheckpoint,
+  resolveConfig,
+  runConfigOf,
+  type RunConfig,
+  type TrainCliOptions,
+} from "./run-config.js";
+import { getModel } from "./zoo.js";
 
-/** Everything needed to rebuild a run; stored in each checkpoint under `extra.run`. */
-export interface RunConfig {
-  model: string;
-  dataset: string;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  optimizer: "sgd" | "adam";
-  /** Images are resized to resize x resize; undefined keeps 28 x 28. */
-  resize?: number;
-  seed: number;
-  limit?: number;
-  numClasses: number;
-  inChannels: number;
-}
-
-/** The options of `nabla train` as commander parses them (undefined when not given). */
-export interface TrainCliOptions {
-  dataset?: string;
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  optimizer?: string;
-  resize?: number;
-  seed?: number;
-  out?: string;
-  resume?: string;
-  limit?: number;
-  progress?: boolean;
-  plot?: boolean;
-}
+export {
+  defaultOutDir,
+  resolveConfig,
+  runConfigProblems,
+  type RunConfig,
+  type TrainCliOptions,
+} from "./run-config.js";
 
 /** `plural(1, "epoch") === "1 epoch"`, `plural(2, "epoch") === "2 epochs"`. */
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-/** `runs/<model>-YYYYMMDD-HHMMSS`, the default output directory. */
-export function defaultOutDir(model: string, now = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  return join("runs", `${model}-${stamp}`);
-}
-
-function checkOptimizer(value: string): "sgd" | "adam" {
-  const v = value.toLowerCase();
-  if (v !== "sgd" && v !== "adam")
-    throw new Error(`--optimizer: expected sgd or adam, got "${value}"`);
-  return v;
-}
-
-/** The run's configuration: the model's book defaults, overridden by the command line. */
-export function resolveConfig(entry: ModelEntry, o: TrainCliOptions): RunConfig {
-  const d = entry.defaults;
-  return {
-    model: entry.name,
-    dataset: o.dataset ?? "fashion-mnist",
-    epochs: o.epochs ?? d.epochs,
-    batchSize: o.batchSize ?? d.batchSize,
-    lr: o.lr ?? d.lr,
-    optimizer: checkOptimizer(o.optimizer ?? d.optimizer),
-    resize: o.resize ?? d.resize,
-    seed: o.seed ?? 0,
-    limit: o.limit,
-    numClasses: 10,
-    inChannels: 1,
-  };
-}
-
-/** Read `extra.run` of a checkpoint, checking it is a run config. */
-export function runConfigOf(path: string, extra: unknown): RunConfig {
-  const run = (extra as { run?: RunConfig } | undefined)?.run;
-  if (!run || typeof run.model !== "string")
-    throw new Error(`${path}: not a \`nabla train\` checkpoint (it has no run configuration)`);
-  return run;
 }
 
 /**
@@ -129,11 +76,16 @@ export async function runTrain(
   explicit: ReadonlySet<string>,
   log: (line: string) => void = (line) => console.log(line),
 ): Promise<TrainRunResult> {
+  for (const key of ["out", "resume"] as const) {
+    const value = options[key];
+    if (value !== undefined && value.trim() === "")
+      throw new Error(`--${key}: expected a path, got ${JSON.stringify(value)}`);
+  }
   let config: RunConfig;
-  let resume: ReturnType<typeof readCheckpoint> | undefined;
+  let resume: ReturnType<typeof readRunCheckpoint> | undefined;
   if (options.resume !== undefined) {
-    resume = readCheckpoint(options.resume);
-    const saved = runConfigOf(options.resume, resume.extra);
+    resume = readRunCheckpoint(options.resume, true);
+    const saved = runConfigOf(resume)!;
     if (saved.model !== getModel(modelName).name)
       throw new Error(
         `--resume: ${options.resume} is a checkpoint of "${saved.model}", not "${modelName}"`,
@@ -155,6 +107,13 @@ export async function runTrain(
   }
   const outDir =
     options.out ?? (options.resume ? dirname(options.resume) : defaultOutDir(config.model));
+  // Before any data is loaded or epoch trained: an unusable directory is found at once.
+  const removed = prepareRunDirectory(
+    outDir,
+    options.out !== undefined ? "--out" : "the output directory",
+  );
+  if (removed.length > 0)
+    log(`removed temporary files left by an interrupted run: ${removed.join(", ")}`);
 
   manualSeed(config.seed);
   const entry = getModel(config.model);
@@ -169,20 +128,28 @@ export async function runTrain(
   const optimizer: Optimizer = makeOptimizer(config.optimizer, net, config.lr);
   let history: EpochMetrics[] = [];
   let startEpoch = 0;
+  const copied: string[] = [];
   if (resume && options.resume) {
     const data = loadCheckpoint(options.resume, { model: net, optimizer: optimizer as never });
     if (explicit.has("lr"))
       for (const g of optimizer.paramGroups ?? []) (g as { lr: number }).lr = config.lr;
     startEpoch = data.epoch;
-    history = ((data.extra as { history?: EpochMetrics[] }).history ?? []).slice(0, startEpoch);
+    history = ((data.extra as { history: EpochMetrics[] }).history ?? []).slice(0, startEpoch);
     if (data.rngState) setRngState(data.rngState);
+    // Resuming into another directory: it starts as a full copy of the run at the checkpoint.
+    const target = join(outDir, RUN_FILES.checkpoint);
+    if (!sameFile(options.resume, target)) {
+      writeFileAtomic(target, readFileSync(options.resume));
+      copied.push(RUN_FILES.checkpoint);
+    }
   }
   const counts = `${loaders.train.dataset.length} train / ${loaders.test.dataset.length} test`;
   const [, h, w] = loaders.imageShape;
   log(
     `${resume ? `resuming ${options.resume} at epoch ${startEpoch + 1}: ` : ""}training ${config.model} on ${config.dataset} (${counts}, ${h}x${w}) for ${plural(config.epochs, "epoch")}, batch ${config.batchSize}, ${config.optimizer} lr ${config.lr}, seed ${config.seed} -> ${outDir}`,
   );
-  if (startEpoch >= config.epochs)
+  const nothingToDo = startEpoch >= config.epochs;
+  if (nothingToDo)
     log(
       `nothing to do: the checkpoint has ${plural(startEpoch, "epoch")} (--epochs ${config.epochs})`,
     );
@@ -199,9 +166,14 @@ export async function runTrain(
       plot: options.plot !== false,
       log,
     });
-    const files: string[] = [RUN_FILES.model, RUN_FILES.metricsCsv, RUN_FILES.metricsJson];
-    if (options.plot !== false) files.push(`${RUN_FILES.curves}.svg`, `${RUN_FILES.curves}.png`);
-    log(`wrote ${RUN_FILES.checkpoint}, ${files.join(", ")} in ${resolve(outDir)}`);
+    // Only what was written: when resuming, train() first rewrites the files derived from the
+    // checkpoint (a kill during an epoch's writes can leave them behind it).
+    const files = [...new Set([...copied, ...result.files])];
+    log(
+      nothingToDo
+        ? `wrote ${files.join(", ")} from the checkpoint (epoch ${startEpoch}) in ${resolve(outDir)}`
+        : `wrote ${files.join(", ")} in ${resolve(outDir)}`,
+    );
     return { outDir, config, history: result.history };
   } catch (e) {
     if (e instanceof NonFiniteLossError) {
@@ -214,6 +186,15 @@ export async function runTrain(
       throw new Error(`${e.message}. Stopped; ${kept}.`, { cause: e });
     }
     throw e;
+  }
+}
+
+/** Whether two paths name the same file (false when either does not exist). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
   }
 }
 
@@ -231,11 +212,11 @@ export function modelFromCheckpoint(
   config: RunConfig;
   epoch: number;
 } {
-  const data = readCheckpoint(path);
-  const hasRun = (data.extra as { run?: unknown } | undefined)?.run !== undefined;
+  const data = readRunCheckpoint(path, false);
+  const saved = runConfigOf(data);
   let config: RunConfig;
-  if (hasRun) {
-    config = runConfigOf(path, data.extra);
+  if (saved) {
+    config = saved;
     if (model !== undefined && getModel(model).name !== config.model)
       throw new Error(`--model: ${path} is a checkpoint of "${config.model}", not "${model}"`);
   } else if (model !== undefined) {

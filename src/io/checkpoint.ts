@@ -69,6 +69,20 @@ const EXTRA_PREFIX = "__extra__.";
 const RESERVED = [OPTIMIZER_PREFIX, SCHEDULER_PREFIX, EXTRA_PREFIX];
 const VERSION = 1;
 
+/** A short, bounded description of a value from a file, for error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (value instanceof Tensor) return `a tensor of shape [${value.shape.join(", ")}]`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "object") return "an object";
+  return String(value);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Map);
+
 function isModel(m: CheckpointContents["model"]): m is CheckpointModel {
   return typeof (m as CheckpointModel).stateDict === "function";
 }
@@ -106,7 +120,8 @@ export function encodeState(
       }
       if (ArrayBuffer.isView(v))
         return walk(Array.from(v as unknown as ArrayLike<number>), path, seen);
-      const out: Record<string, unknown> = {};
+      // Keys may come from a file (a resumed run's extra): "__proto__" must stay a key.
+      const out: Record<string, unknown> = Object.create(null);
       // Like JSON, an object drops its undefined properties (arrays keep them, as markers).
       for (const [k, x] of Object.entries(v))
         if (x !== undefined) out[k] = walk(x, `${path}.${k}`, seen);
@@ -125,6 +140,9 @@ export function encodeState(
  * @example decodeState({ buf: { $tensor: "k" } }, { k: raw }); // { buf: Tensor }
  */
 export function decodeState(value: unknown, tensors: Record<string, RawTensor>): unknown {
+  const bad = (what: string, v: unknown): never => {
+    throw new Error(`loadCheckpoint: ${what}, got ${describeValue(v)}`);
+  };
   const walk = (v: unknown): unknown => {
     if (v === null || typeof v !== "object") return v;
     if (Array.isArray(v)) return v.map(walk);
@@ -132,22 +150,35 @@ export function decodeState(value: unknown, tensors: Record<string, RawTensor>):
     const keys = Object.keys(o);
     if (keys.length === 1) {
       const k = keys[0]!;
+      const x = o[k];
       if (k === "$tensor") {
-        const raw = tensors[o.$tensor as string];
+        const raw = typeof x === "string" && Object.hasOwn(tensors, x) ? tensors[x] : undefined;
         if (raw === undefined)
-          throw new Error(`loadCheckpoint: tensor "${String(o.$tensor)}" is missing from the file`);
-        return rawToTensor(raw, o.$tensor as string);
+          throw new Error(`loadCheckpoint: tensor ${describeValue(x)} is missing from the file`);
+        return rawToTensor(raw, x as string);
       }
-      if (k === "$number") return Number(o.$number);
+      if (k === "$number") {
+        if (x !== "NaN" && x !== "Infinity" && x !== "-Infinity")
+          bad('a $number marker must hold "NaN", "Infinity" or "-Infinity"', x);
+        return Number(x);
+      }
       if (k === "$undefined") return undefined;
-      if (k === "$bigint") return BigInt(o.$bigint as string);
-      if (k === "$map")
-        return new Map((o.$map as [unknown, unknown][]).map(([mk, mv]) => [mk, walk(mv)]));
+      if (k === "$bigint") {
+        if (typeof x !== "string" || !/^-?\d+$/.test(x))
+          bad("a $bigint marker must hold a string of digits", x);
+        return BigInt(x as string);
+      }
+      if (k === "$map") {
+        if (!Array.isArray(x) || !x.every((e) => Array.isArray(e) && e.length === 2))
+          bad("a $map marker must hold an array of [key, value] pairs", x);
+        return new Map((x as [unknown, unknown][]).map(([mk, mv]) => [mk, walk(mv)]));
+      }
       if (k === "$object") {
-        const inner = o.$object as Record<string, unknown>;
-        return Object.fromEntries(Object.entries(inner).map(([ik, iv]) => [ik, walk(iv)]));
+        if (!isPlainObject(x)) bad("an $object marker must hold an object", x);
+        return Object.fromEntries(Object.entries(x as object).map(([ik, iv]) => [ik, walk(iv)]));
       }
     }
+    // Object.fromEntries defines own properties: a "__proto__" key stays data.
     return Object.fromEntries(keys.map((k) => [k, walk(o[k])]));
   };
   return walk(value);
@@ -158,7 +189,7 @@ export function decodeState(value: unknown, tensors: Record<string, RawTensor>):
  * @example saveCheckpoint("runs/lenet/checkpoint.safetensors", { model: net, optimizer: opt, epoch: 3, rngState: nb.getRngState() });
  */
 export function saveCheckpoint(path: string, contents: CheckpointContents): void {
-  const tensors: Record<string, RawTensor> = {};
+  const tensors: Record<string, RawTensor> = Object.create(null);
   const sd = isModel(contents.model) ? contents.model.stateDict() : contents.model;
   for (const [key, t] of stateDictEntries(sd)) {
     const clash = RESERVED.find((p) => key.startsWith(p));
@@ -186,56 +217,101 @@ export function saveCheckpoint(path: string, contents: CheckpointContents): void
   saveSafetensors(path, tensors, { format: "pt", [CHECKPOINT_METADATA_KEY]: JSON.stringify(meta) });
 }
 
+/** Options of `readCheckpoint`, e.g. `{ checkExtra: (extra) => extra ? [] : ["extra is missing"] }`. */
+export interface ReadCheckpointOptions {
+  /**
+   * Problems of the decoded `extra` (e.g. a run configuration) of a checkpoint at `epoch`, each a
+   * phrase naming its field; reported in the same error as the checkpoint's own bad fields.
+   */
+  checkExtra?: (extra: unknown, epoch: number) => string[];
+}
+
+/** The problems of a checkpoint's RNG state (`getRngState()`: 4 uint32 words and a spare normal). */
+function rngStateProblems(rng: unknown): string[] {
+  if (!Array.isArray(rng) || rng.length !== 5)
+    return [`rngState must be an array of 5 numbers, got ${describeValue(rng)}`];
+  const words = rng.slice(0, 4);
+  const bad = words.findIndex((w) => !(Number.isInteger(w) && w >= 0 && w < 2 ** 32));
+  if (bad >= 0)
+    return [`rngState[${bad}] must be an integer in [0, 2^32), got ${describeValue(words[bad])}`];
+  if (words.every((w) => w === 0))
+    return ["rngState is all zeros (the generator would only ever produce zeros)"];
+  if (typeof rng[4] !== "number")
+    return [`rngState[4] must be a number (or NaN), got ${describeValue(rng[4])}`];
+  return [];
+}
+
 /**
- * Read a checkpoint file into plain data (no model needed), e.g. to inspect its epoch.
+ * Read a checkpoint file into plain data (no model needed), e.g. to inspect its epoch. Its
+ * metadata is checked: one error names every bad field (epoch, rngState, optimizer, scheduler,
+ * and what `options.checkExtra` finds in `extra`).
  * @example const { epoch, model } = readCheckpoint("runs/lenet/checkpoint.safetensors");
  */
-export function readCheckpoint(path: string): CheckpointData {
+export function readCheckpoint(path: string, options: ReadCheckpointOptions = {}): CheckpointData {
   const { tensors, metadata } = loadSafetensors(path);
   const json = metadata?.[CHECKPOINT_METADATA_KEY];
-  let meta: Record<string, unknown> = {};
-  if (json !== undefined) {
+  // A plain state dict (e.g. written by PyTorch's save_file) is a checkpoint with only a model.
+  // Keys come from the file: a null-prototype object keeps "__proto__" an ordinary key.
+  const model: StateDict = Object.create(null);
+  for (const [key, raw] of Object.entries(tensors)) {
+    if (!RESERVED.some((p) => key.startsWith(p))) model[key] = rawToTensor(raw, key);
+  }
+  const problems: string[] = [];
+  const decode = (what: string, value: unknown): unknown => {
+    if (value === null || value === undefined) return undefined;
     try {
-      meta = JSON.parse(json) as Record<string, unknown>;
+      return decodeState(value, tensors);
+    } catch (e) {
+      problems.push(`${what}: ${(e as Error).message.replace(/^loadCheckpoint: /, "")}`);
+      return undefined;
+    }
+  };
+  let epoch = 0;
+  let data: Omit<CheckpointData, "model" | "epoch"> = {
+    optimizer: undefined,
+    scheduler: undefined,
+    rngState: undefined,
+    extra: undefined,
+  };
+  if (json !== undefined) {
+    let meta: unknown;
+    try {
+      meta = JSON.parse(json);
     } catch (e) {
       throw new Error(
         `loadCheckpoint: ${path}: invalid "${CHECKPOINT_METADATA_KEY}" JSON (${(e as Error).message})`,
         { cause: e },
       );
     }
-    if (meta.version !== VERSION)
+    if (!isPlainObject(meta))
       throw new Error(
-        `loadCheckpoint: ${path}: unsupported checkpoint version ${String(meta.version)} (expected ${VERSION})`,
+        `loadCheckpoint: ${path}: "${CHECKPOINT_METADATA_KEY}" must be a JSON object, got ${describeValue(meta)}`,
       );
-  }
-  // A plain state dict (e.g. written by PyTorch's save_file) is a checkpoint with only a model.
-  const model: StateDict = {};
-  for (const [key, raw] of Object.entries(tensors)) {
-    if (!RESERVED.some((p) => key.startsWith(p))) model[key] = rawToTensor(raw, key);
-  }
-  const wrap = (f: () => unknown) => {
-    try {
-      return f();
-    } catch (e) {
+    const field = (k: string) => (Object.hasOwn(meta, k) ? meta[k] : undefined);
+    if (field("version") !== VERSION)
       throw new Error(
-        `loadCheckpoint: ${path}: ${(e as Error).message.replace(/^loadCheckpoint: /, "")}`,
-        { cause: e },
+        `loadCheckpoint: ${path}: unsupported checkpoint version ${describeValue(field("version"))} (expected ${VERSION})`,
       );
+    const e = field("epoch");
+    if (typeof e === "number" && Number.isSafeInteger(e) && e >= 0) epoch = e;
+    else problems.push(`epoch must be an integer >= 0, got ${describeValue(e)}`);
+    const rng = decode("rngState", field("rngState"));
+    if (rng !== undefined) problems.push(...rngStateProblems(rng));
+    data = {
+      optimizer: decode("optimizer", field("optimizer")),
+      scheduler: decode("scheduler", field("scheduler")),
+      rngState: rng as number[] | undefined,
+      extra: decode("extra", field("extra")),
+    };
+    for (const k of ["optimizer", "scheduler"] as const) {
+      if (data[k] !== undefined && !isPlainObject(data[k]))
+        problems.push(`${k} must be an object, got ${describeValue(data[k])}`);
     }
-  };
-  const epoch = typeof meta.epoch === "number" ? meta.epoch : 0;
-  const rng =
-    meta.rngState == null ? undefined : (wrap(() => decodeState(meta.rngState, {})) as number[]);
-  return {
-    model,
-    optimizer:
-      meta.optimizer == null ? undefined : wrap(() => decodeState(meta.optimizer, tensors)),
-    scheduler:
-      meta.scheduler == null ? undefined : wrap(() => decodeState(meta.scheduler, tensors)),
-    epoch,
-    rngState: rng,
-    extra: meta.extra == null ? undefined : wrap(() => decodeState(meta.extra, tensors)),
-  };
+  }
+  if (options.checkExtra) problems.push(...options.checkExtra(data.extra, epoch));
+  if (problems.length > 0)
+    throw new Error(`loadCheckpoint: ${path}: invalid checkpoint: ${problems.join("; ")}`);
+  return { model, epoch, ...data };
 }
 
 /** Where `loadCheckpoint` puts the saved state, e.g. `{ model: net, optimizer: opt }`. */
@@ -253,8 +329,12 @@ export interface LoadCheckpointTargets {
  * The RNG state is returned, not applied: call `nb.setRngState(ckpt.rngState)` to continue exactly.
  * @example const ckpt = loadCheckpoint("runs/lenet/checkpoint.safetensors", { model: net, optimizer: opt });
  */
-export function loadCheckpoint(path: string, targets: LoadCheckpointTargets = {}): CheckpointData {
-  const data = readCheckpoint(path);
+export function loadCheckpoint(
+  path: string,
+  targets: LoadCheckpointTargets = {},
+  options: ReadCheckpointOptions = {},
+): CheckpointData {
+  const data = readCheckpoint(path, options);
   const fail = (what: string, e: unknown): never => {
     throw new Error(`loadCheckpoint: ${path}: ${what}: ${(e as Error).message}`, { cause: e });
   };

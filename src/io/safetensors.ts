@@ -34,7 +34,10 @@ export type RawTensor =
 /** Free-form string metadata stored under `__metadata__`, e.g. `{ format: "pt" }`. */
 export type SafetensorsMetadata = Record<string, string>;
 
-/** What `parseSafetensors` returns, e.g. `{ tensors: { w: raw }, metadata: { format: "pt" } }`. */
+/**
+ * What `parseSafetensors` returns, e.g. `{ tensors: { w: raw }, metadata: { format: "pt" } }`.
+ * Both are null-prototype objects: their keys come from the file, and any name is just a key.
+ */
 export interface SafetensorsContents {
   tensors: Record<string, RawTensor>;
   /** `undefined` when the file has no `__metadata__` entry. */
@@ -332,16 +335,11 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsContents {
       if (value === null) continue;
       if (typeof value !== "object" || Array.isArray(value))
         fail(`__metadata__ must be an object of strings, got ${describe(value)}`);
-      metadata = {};
+      metadata = Object.create(null) as SafetensorsMetadata;
       for (const [k, v] of Object.entries(value as object)) {
         if (typeof v !== "string")
           fail(`__metadata__ ${JSON.stringify(k)} must be a string, got ${describe(v)}`);
-        Object.defineProperty(metadata, k, {
-          value: v,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
+        metadata[k] = v;
       }
     } else {
       entries.push(readEntry(name, value));
@@ -374,7 +372,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsContents {
     );
   }
 
-  const tensors: Record<string, RawTensor> = {};
+  const tensors: Record<string, RawTensor> = Object.create(null);
   for (const e of entries) {
     const info = DTYPES[e.dtype];
     // A fresh, aligned buffer (not bytes.slice: on a Node Buffer that is a view, not a copy).
@@ -383,13 +381,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsContents {
     if (!LITTLE_ENDIAN) swapBytes(copy, info.size);
     const data = e.dtype === "U8" || e.dtype === "BOOL" ? copy : new info.ctor(copy.buffer);
     if (e.dtype === "BOOL") checkBool(copy, `tensor ${JSON.stringify(e.name)}`);
-    const raw = { dtype: e.dtype, shape: e.shape, data } as RawTensor;
-    Object.defineProperty(tensors, e.name, {
-      value: raw,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    tensors[e.name] = { dtype: e.dtype, shape: e.shape, data } as RawTensor;
   }
   return { tensors, metadata };
 }

@@ -12,7 +12,10 @@ import { Tensor } from "../tensor/tensor.js";
 import { loadSafetensors, saveSafetensors } from "./files.js";
 import { type RawTensor, type SafetensorsMetadata, toBigInt64, toInt32 } from "./safetensors.js";
 
-/** A state dict: tensors by PyTorch key, e.g. `{ "0.weight": w, "1.running_mean": m }`. */
+/**
+ * A state dict: tensors by PyTorch key, e.g. `{ "0.weight": w, "1.running_mean": m }`. Those read
+ * from files are null-prototype objects, so that any key (even `__proto__`) is an ordinary key.
+ */
 export type StateDict = Record<string, Tensor>;
 
 /** Anything with a state dict's entries: a plain record or a Map, e.g. `net.stateDict()`. */
@@ -54,6 +57,10 @@ export function tensorToRaw(
       const data = t.data() as Int32Array;
       if (intDtype === "I32") return { dtype: "I32", shape, data };
       if (intDtype === "I64") return { dtype: "I64", shape, data: toBigInt64(data) };
+      if (intDtype !== "U8")
+        throw new Error(
+          `saveStateDict: "${key}": int dtype must be "I64", "I32" or "U8", got ${JSON.stringify(intDtype)}`,
+        );
       const bytes = new Uint8Array(data.length);
       for (let i = 0; i < data.length; i++) {
         if (data[i]! < 0 || data[i]! > 255)
@@ -104,21 +111,24 @@ export function stateDictToRaw(
   sd: StateDictLike,
   options: SaveStateDictOptions = {},
 ): Record<string, RawTensor> {
-  const out: Record<string, RawTensor> = {};
+  const out: Record<string, RawTensor> = Object.create(null);
   for (const [key, t] of stateDictEntries(sd)) {
     if (!(t instanceof Tensor))
       throw new TypeError(`saveStateDict: "${key}" is not a Tensor (got ${typeof t})`);
-    out[key] = tensorToRaw(t, options.dtypes?.[key] ?? options.intDtype ?? "I64", key);
+    const perKey =
+      options.dtypes && Object.hasOwn(options.dtypes, key) ? options.dtypes[key] : undefined;
+    out[key] = tensorToRaw(t, perKey ?? options.intDtype ?? "I64", key);
   }
   return out;
 }
 
 /**
- * safetensors records as a state dict of nabla tensors.
+ * safetensors records as a state dict of nabla tensors (a null-prototype object: keys come from
+ * the file, and a key such as `__proto__` must stay a key, for loadStateDict to report it).
  * @example const sd = rawToStateDict(parseSafetensors(bytes).tensors);
  */
 export function rawToStateDict(tensors: Record<string, RawTensor>): StateDict {
-  const sd: StateDict = {};
+  const sd: StateDict = Object.create(null);
   for (const [key, raw] of Object.entries(tensors)) sd[key] = rawToTensor(raw, key);
   return sd;
 }

@@ -86,11 +86,16 @@ export abstract class LRScheduler {
     return out;
   }
 
-  /** Restores what `stateDict` returned. */
+  /**
+   * Restores what `stateDict` returned. Only the scheduler's own fields are set (a state dict may
+   * come from a file: keys such as `__proto__` or `optimizer` are not fields to overwrite).
+   */
   loadStateDict(state: Record<string, unknown>): void {
     for (const [k, v] of Object.entries(state)) {
-      if (k in this && typeof (this as any)[k] !== "function")
-        (this as any)[k] = structuredClone(v);
+      if (k === "optimizer" || !Object.hasOwn(this, k)) continue;
+      const current = (this as any)[k];
+      if (typeof current === "function" || current instanceof LRScheduler) continue;
+      (this as any)[k] = structuredClone(v);
     }
   }
 

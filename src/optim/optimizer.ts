@@ -6,6 +6,7 @@ import { clone } from "../ops/shape.js";
 import { isFloating } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { optimizerStateProblems } from "./state-dict-check.js";
 
 /** Per-parameter optimizer state: tensors (moment buffers) and numbers (step counts). */
 export type ParamState = Record<string, Tensor | number | null>;
@@ -180,35 +181,24 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     return { state, paramGroups };
   }
 
-  /** Restores a state dict saved by `stateDict` from an optimizer over the same parameter shapes. */
+  /**
+   * Restores a state dict saved by `stateDict` from an optimizer over the same parameter shapes.
+   * Every field is checked first (a state dict may come from a file): one error names each bad
+   * one, and nothing is loaded then.
+   */
   loadStateDict(stateDict: OptimizerStateDict): void {
-    const saved = stateDict.paramGroups;
     const name = this.constructor.name;
-    if (!Array.isArray(saved) || saved.length !== this.paramGroups.length)
-      throw new Error(
-        `${name}.loadStateDict: loaded state dict has ${saved?.length} parameter groups, the optimizer has ${this.paramGroups.length}`,
-      );
-    saved.forEach((g, i) => {
-      const ids = g.params as number[];
-      if (!Array.isArray(ids) || ids.length !== this.paramGroups[i].params.length)
-        throw new Error(
-          `${name}.loadStateDict: loaded state dict contains a parameter group (${i}) that doesn't match the size of the optimizer's group (${ids?.length} vs ${this.paramGroups[i].params.length} parameters)`,
-        );
-    });
+    const problems = optimizerStateProblems(stateDict, this.paramGroups, (g) =>
+      this.validate(g as ParamGroup<O>),
+    );
+    if (problems.length > 0) throw new Error(`${name}.loadStateDict: ${problems.join("; ")}`);
+    const saved = stateDict.paramGroups;
     const state = new Map<Tensor, ParamState>();
     saved.forEach((g, i) => {
       const group = this.paramGroups[i];
       (g.params as number[]).forEach((id, j) => {
-        const p = group.params[j];
-        const s = stateDict.state[id];
-        if (s === undefined) return;
-        for (const [k, v] of Object.entries(s)) {
-          if (v instanceof Tensor && v.ndim > 0 && v.numel() !== p.numel())
-            throw new Error(
-              `${name}.loadStateDict: state "${k}" of parameter ${id} has shape ${fmtShape(v.shape)} but the parameter has shape ${fmtShape(p.shape)}`,
-            );
-        }
-        state.set(p, cloneState(s, p.dtype));
+        const s = Object.hasOwn(stateDict.state, id) ? stateDict.state[id] : undefined;
+        if (s !== undefined) state.set(group.params[j], cloneState(s, group.params[j].dtype));
       });
     });
     saved.forEach((g, i) => {

@@ -1,9 +1,12 @@
 // Training curves as files: d2l's Animator, written as an SVG line chart (vega-lite, rendered
-// headlessly by vega) and a PNG of it (resvg, a prebuilt native package: no system libraries,
-// nothing downloaded at install), plus metrics tables as CSV and JSON. Every write is atomic.
+// headlessly by vega) and a PNG of it (resvg in a worker thread, svg-to-png.ts: no system
+// libraries, nothing downloaded at install), plus metrics tables as CSV and JSON. Every write is atomic.
 //
-// vega and resvg are imported lazily, on the first plot, so importing this module costs nothing.
+// vega is imported lazily, on the first plot, so importing this module costs nothing.
 import { writeFileAtomic } from "../io/files.js";
+import { svgToPng } from "./svg-to-png.js";
+
+export { svgToPng } from "./svg-to-png.js";
 
 /** One curve: y values at x = 1, 2, 3... (epochs), or explicit points, e.g. `[0.9, 0.5]` or `{ x: [0.5, 1], y: [0.9, 0.5] }`. */
 export type SeriesData =
@@ -113,21 +116,6 @@ export async function renderPlotSvg(series: Series, options: PlotOptions = {}): 
   }
 }
 
-/**
- * Rasterize an SVG to PNG bytes with resvg, using the system's fonts for text.
- * @example writeFileSync("curve.png", await svgToPng(svg));
- */
-export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
-  const { Resvg } = await import("@resvg/resvg-js");
-  const resvg = new Resvg(svg, {
-    fitTo: { mode: "zoom", value: scale },
-    background: "white",
-    font: { loadSystemFonts: true, sansSerifFamily: "DejaVu Sans" },
-    logLevel: "off",
-  });
-  return new Uint8Array(resvg.render().asPng());
-}
-
 /** Strip a trailing `.svg` or `.png` so that `writePlot("a.png")` and `writePlot("a")` both write a.svg and a.png. */
 function basePath(path: string): string {
   return path.replace(/\.(svg|png)$/i, "");
@@ -157,7 +145,7 @@ export async function writePlot(
  */
 export class Animator {
   /** The collected points, by series name in legend order. */
-  readonly series: Record<string, { x: number[]; y: (number | undefined)[] }> = {};
+  readonly series: Record<string, { x: number[]; y: (number | undefined)[] }> = Object.create(null);
   readonly options: PlotOptions;
   private readonly legend: string[];
 

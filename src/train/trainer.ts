@@ -1,14 +1,11 @@
 // d2l's training loops: `trainEpoch` (train_epoch_ch3) and `train` (train_ch3 / train_ch6), with
 // a progress bar, per-epoch curves and metrics files, atomic checkpoints after every epoch, and a
 // clean stop when the loss stops being finite (the last good checkpoint is never overwritten).
-import { join } from "node:path";
-import { mkdirSync } from "node:fs";
 import { noGrad } from "../autograd/grad-mode.js";
 import { getRngState } from "../tensor/random.js";
 import { device as toDevice, type Device } from "../tensor/storage.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { saveCheckpoint, type CheckpointStateful } from "../io/checkpoint.js";
-import { saveStateDict } from "../io/state-dict.js";
+import type { CheckpointStateful } from "../io/checkpoint.js";
 import {
   Accumulator,
   accuracy,
@@ -18,12 +15,20 @@ import {
   type Predictor,
   Timer,
 } from "./metrics.js";
-import { Animator, type MetricsRow, writeMetricsCsv, writeMetricsJson } from "./plot.js";
+import type { MetricsRow } from "./plot.js";
+import {
+  curvesAnimator,
+  prepareRunDirectory,
+  type RunState,
+  writeDerivedRunFiles,
+  writeRunFiles,
+} from "./run-dir.js";
 import { ProgressBar, type ProgressStream } from "./progress.js";
 import { defaultLoss, defaultOptimizer, xavierInit } from "./defaults.js";
 import type { Loss, Optimizer, TrainableModel, Updater } from "./types.js";
 
 export type { Loss, Optimizer, TrainableModel, Updater } from "./types.js";
+export { RUN_FILES } from "./run-dir.js";
 
 /** One epoch's numbers, as written to metrics.csv/json: `{ epoch: 1, train_loss: 0.9, train_acc: 0.67, test_acc: 0.71, ... }`. */
 export interface EpochMetrics extends MetricsRow {
@@ -188,7 +193,13 @@ export interface TrainOptions {
   startEpoch?: number;
   /** Metrics of the epochs already done (when resuming), so curves and files continue. */
   history?: readonly EpochMetrics[];
-  /** Write curves.svg/png, metrics.csv/json, checkpoint.safetensors and model.safetensors here after every epoch. */
+  /**
+   * Write curves.svg/png, metrics.csv/json, checkpoint.safetensors and model.safetensors here
+   * after every epoch. The directory is created and checked to be writable before training, and
+   * temporary files that a killed run left there are removed. When resuming (`startEpoch` > 0),
+   * model.safetensors, the metrics and the curves are first rewritten from the given state, so
+   * that they agree with the checkpoint resumed from.
+   */
   outDir?: string;
   /** Extra JSON-like data stored in each checkpoint (e.g. the run's options), beside the history. */
   checkpointExtra?: Record<string, unknown>;
@@ -213,6 +224,8 @@ export interface TrainResult {
   history: EpochMetrics[];
   /** The two summary lines that were printed. */
   summary: [string, string];
+  /** The files written in `outDir` (names, each once, in the order first written); [] without it. */
+  files: string[];
 }
 
 /** The book's summary lines, e.g. `["loss 0.469, train acc 0.823, test acc 0.779", "55296.6 examples/sec on cpu"]`. */
@@ -225,15 +238,6 @@ export function summaryLines(
     `${m.examplesPerSec.toFixed(1)} examples/sec on ${device}`,
   ];
 }
-
-/** Names of the files `train` writes in `outDir`. */
-export const RUN_FILES = {
-  checkpoint: "checkpoint.safetensors",
-  model: "model.safetensors",
-  metricsCsv: "metrics.csv",
-  metricsJson: "metrics.json",
-  curves: "curves",
-} as const;
 
 /**
  * Train and evaluate a model, as d2l's `train_ch6` (and `train_ch3` with a from-scratch updater):
@@ -251,21 +255,40 @@ export async function train(
   if (!Number.isInteger(numEpochs) || numEpochs < 0)
     throw new Error(`train: numEpochs must be an integer >= 0, got ${numEpochs}`);
   const startEpoch = options.startEpoch ?? 0;
+  if (!Number.isInteger(startEpoch) || startEpoch < 0)
+    throw new Error(`train: startEpoch must be an integer >= 0, got ${startEpoch}`);
+  const outDir = options.outDir;
+  if (outDir !== undefined) prepareRunDirectory(outDir);
   const dev = toDevice(options.device ?? "cpu");
   const log = options.log ?? ((line: string) => console.log(line));
   if (options.init === "xavier") xavierInit(net);
   else if (typeof options.init === "function") options.init(net);
   const updater = options.optimizer ?? defaultOptimizer(net, options.lr ?? 0.1);
   const loss = options.loss ?? defaultLoss();
-  const outDir = options.outDir;
-  if (outDir) mkdirSync(outDir, { recursive: true });
   const history: EpochMetrics[] = [...(options.history ?? [])];
-  const animator = new Animator({
-    xlabel: "epoch",
-    xlim: [1, Math.max(numEpochs, 2)],
-    legend: ["train loss", "train acc", "test acc"],
+  const animator = curvesAnimator(numEpochs, history);
+  const files = new Set<string>();
+  const runState = (epoch: number): RunState => ({
+    model: net,
+    optimizer:
+      isOptimizer(updater) && updater.stateDict && updater.loadStateDict
+        ? (updater as CheckpointStateful)
+        : undefined,
+    scheduler:
+      options.scheduler?.stateDict && options.scheduler.loadStateDict
+        ? (options.scheduler as CheckpointStateful)
+        : undefined,
+    epoch,
+    rngState: getRngState(),
+    checkpointExtra: options.checkpointExtra,
+    history,
+    animator,
+    plot: options.plot,
   });
-  for (const m of history) animator.add(m.epoch, [m.train_loss, m.train_acc, m.test_acc]);
+  if (outDir !== undefined && startEpoch > 0) {
+    // A kill between the last epoch's checkpoint and its other files left them behind it.
+    for (const f of await writeDerivedRunFiles(outDir, runState(startEpoch))) files.add(f);
+  }
 
   let examples = 0;
   let seconds = 0;
@@ -293,7 +316,8 @@ export async function train(
     };
     history.push(m);
     animator.add(epoch, [m.train_loss, m.train_acc, m.test_acc]);
-    if (outDir) await writeRunFiles(outDir, net, updater, options, epoch, history, animator);
+    if (outDir !== undefined)
+      for (const f of await writeRunFiles(outDir, runState(epoch))) files.add(f);
     await options.onEpochEnd?.(m, history);
   }
   const last = history[history.length - 1];
@@ -301,39 +325,10 @@ export async function train(
     trainLoss: last?.train_loss ?? Number.NaN,
     trainAcc: last?.train_acc ?? Number.NaN,
     testAcc: last?.test_acc ?? Number.NaN,
-    examplesPerSec: seconds > 0 ? examples / seconds : 0,
+    // With no epoch left to run, every number is the last epoch's, its throughput too.
+    examplesPerSec: seconds > 0 ? examples / seconds : (last?.examples_per_sec ?? 0),
   };
   const summary = summaryLines(result, dev.toString());
   for (const line of summary) log(line);
-  return { ...result, history, summary };
-}
-
-/** After an epoch: the checkpoint first (what resuming needs), then the model file, metrics and curves. */
-async function writeRunFiles(
-  outDir: string,
-  net: TrainableModel,
-  updater: Updater,
-  options: TrainOptions,
-  epoch: number,
-  history: EpochMetrics[],
-  animator: Animator,
-): Promise<void> {
-  saveCheckpoint(join(outDir, RUN_FILES.checkpoint), {
-    model: net,
-    optimizer:
-      isOptimizer(updater) && updater.stateDict && updater.loadStateDict
-        ? (updater as CheckpointStateful)
-        : undefined,
-    scheduler:
-      options.scheduler?.stateDict && options.scheduler.loadStateDict
-        ? (options.scheduler as CheckpointStateful)
-        : undefined,
-    epoch,
-    rngState: getRngState(),
-    extra: { ...options.checkpointExtra, history },
-  });
-  saveStateDict(join(outDir, RUN_FILES.model), net.stateDict());
-  writeMetricsCsv(join(outDir, RUN_FILES.metricsCsv), history);
-  writeMetricsJson(join(outDir, RUN_FILES.metricsJson), history);
-  if (options.plot !== false) await animator.save(join(outDir, RUN_FILES.curves));
+  return { ...result, history, summary, files: [...files] };
 }

@@ -2,18 +2,17 @@
 // middle of an epoch, a diverging run, bad checkpoints, `eval`, `predict`, `models`, `summary`.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
 import { buildProgram } from "../../src/cli/main.js";
-import { runEval } from "../../src/cli/eval-command.js";
-import { runPredict } from "../../src/cli/predict-command.js";
 import { readCheckpoint, saveCheckpoint } from "../../src/io/checkpoint.js";
 import { loadFashionMnist } from "../../src/data/embedded.js";
 import * as nb from "../../src/index.js";
+import { nabla } from "./nabla.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "nabla-cli-"));
@@ -221,7 +220,9 @@ test("a diverging run (huge lr) stops with a message and keeps the last good che
   assert.match(stderr, /last good checkpoint is kept: .*checkpoint\.safetensors \(epoch 1\)/);
   assert.doesNotMatch(stdout, SUMMARY_1);
   assert.deepEqual(bytes(good), before);
-  assert.equal(existsSync(join(out, "checkpoint.safetensors")), false);
+  // The new directory started as a copy of the run at the checkpoint, and keeps that copy.
+  assert.deepEqual(bytes(join(out, "checkpoint.safetensors")), before);
+  assert.equal(readCheckpoint(join(out, "checkpoint.safetensors")).epoch, 1);
 });
 
 test("a checkpoint with missing, extra and wrong-shaped tensors: one error lists them all", async () => {
@@ -233,28 +234,24 @@ test("a checkpoint with missing, extra and wrong-shaped tensors: one error lists
   model["1.weight"] = nb.zeros([10, 785]);
   model["2.weight"] = nb.zeros([3]);
   saveCheckpoint(bad, { model, epoch: data.epoch, extra: data.extra });
-  await assert.rejects(
-    runEval(bad, {}, () => {}),
-    (e: Error) => {
-      assert.match(e.message, new RegExp(bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
-      assert.match(e.message, /Missing key\(s\) in state_dict: "1\.bias"/);
-      assert.match(e.message, /Unexpected key\(s\) in state_dict: "2\.weight"/);
-      assert.match(e.message, /size mismatch for 1\.weight: .*\[10, ?785\].*\[10, ?784\]/);
-      return true;
-    },
-  );
+  const run = await nabla("eval", bad);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, new RegExp(bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  assert.match(run.stderr, /Missing key\(s\) in state_dict: "1\.bias"/);
+  assert.match(run.stderr, /Unexpected key\(s\) in state_dict: "2\.weight"/);
+  assert.match(run.stderr, /size mismatch for 1\.weight: .*\[10, ?785\].*\[10, ?784\]/);
 });
 
 test("nabla eval and nabla predict on the trained checkpoint", async () => {
   await trainOnce();
   const path = join(firstRun, "checkpoint.safetensors");
-  const lines: string[] = [];
-  const acc = await runEval(path, { limit: 500 }, (l) => lines.push(l));
-  assert.ok(acc > 0.6, `acc ${acc}`);
-  assert.match(
-    lines[0]!,
-    /^test acc \d\.\d{3} \(softmax after 1 epoch, 500 test examples of fashion-mnist\)$/,
-  );
+  const evalRun = await nabla("eval", path, "--limit", "500");
+  assert.equal(evalRun.code, 0, evalRun.stderr);
+  const [, accText] =
+    /^test acc (\d\.\d{3}) \(softmax after 1 epoch, 500 test examples of fashion-mnist\)$/m.exec(
+      evalRun.stdout,
+    ) ?? [];
+  assert.ok(Number(accText) > 0.6, evalRun.stdout);
 
   // A test image (a trouser, label 1) written as an RGB PNG at 2x size.
   const testSet = loadFashionMnist("test");
@@ -267,32 +264,36 @@ test("nabla eval and nabla predict on the trained checkpoint", async () => {
     }
   const image = join(tmp, "trouser.png");
   writeFileSync(image, PNG.sync.write(png));
-  const out: string[] = [];
-  const top = await runPredict(path, image, { top: 5 }, (l) => out.push(l));
-  assert.equal(top.length, 5);
+  const predictRun = await nabla("predict", path, image, "--top", "5");
+  assert.equal(predictRun.code, 0, predictRun.stderr);
+  const out = predictRun.stdout.trimEnd().split("\n");
   assert.equal(out.length, 6);
   assert.match(out[1]!, /^ {2}1\. trouser +0\.\d{3}$/);
-  for (let k = 1; k < top.length; k++) assert.ok(top[k - 1]!.probability >= top[k]!.probability);
-  assert.ok(top.reduce((s, t) => s + t.probability, 0) <= 1 + 1e-6);
-  await assert.rejects(
-    runPredict(path, path, {}, () => {}),
-    /not a readable PNG image/,
-  );
+  const probabilities = out.slice(1).map((l) => Number(/(\d\.\d{3})$/.exec(l)![1]));
+  for (let k = 1; k < probabilities.length; k++)
+    assert.ok(probabilities[k - 1]! >= probabilities[k]!);
+  assert.ok(probabilities.reduce((a, b) => a + b, 0) <= 1 + 5e-3);
+  const notPng = await nabla("predict", path, path);
+  assert.equal(notPng.code, 1);
+  assert.match(notPng.stderr, /not a readable PNG image/);
 
   // model.safetensors is a plain state dict (as PyTorch would save it): --model names its architecture.
   const plain = join(firstRun, "model.safetensors");
-  await assert.rejects(
-    runEval(plain, {}, () => {}),
-    /no run configuration .* --model <name>/,
+  const noModel = await nabla("eval", plain);
+  assert.equal(noModel.code, 1);
+  assert.match(noModel.stderr, /no run configuration .* --model <name>/);
+  const plainRun = await nabla("eval", plain, "--model", "softmax", "--limit", "500");
+  assert.equal(plainRun.code, 0, plainRun.stderr);
+  assert.match(
+    plainRun.stdout,
+    new RegExp(
+      `^test acc ${accText!.replace(".", "\\.")} \\(softmax, 500 test examples of fashion-mnist\\)$`,
+      "m",
+    ),
   );
-  const lines2: string[] = [];
-  const acc2 = await runEval(plain, { model: "softmax", limit: 500 }, (l) => lines2.push(l));
-  assert.equal(acc2, acc);
-  assert.match(lines2[0]!, /^test acc \d\.\d{3} \(softmax, 500 test examples of fashion-mnist\)$/);
-  await assert.rejects(
-    runEval(path, { model: "mlp" }, () => {}),
-    /checkpoint of "softmax", not "mlp"/,
-  );
+  const other = await nabla("eval", path, "--model", "mlp");
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /checkpoint of "softmax", not "mlp"/);
 });
 
 test("nabla models, summary and --help", async () => {

@@ -13,7 +13,7 @@ import {
   saveCheckpoint,
 } from "../../src/io/checkpoint.js";
 import type { RawTensor } from "../../src/io/safetensors.js";
-import { parseSafetensors } from "../../src/io/safetensors.js";
+import { parseSafetensors, serializeSafetensors } from "../../src/io/safetensors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nabla-ckpt-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -160,4 +160,106 @@ test("saveCheckpoint refuses reserved model keys and bad epochs; corrupt metadat
   const text = bytes.toString("latin1").replace('{\\"version\\":1', '{\\"version\\":9');
   writeFileSync(path, Buffer.from(text, "latin1"));
   assert.throws(() => readCheckpoint(path), /unsupported checkpoint version 9/);
+});
+
+/** A checkpoint file with hand-written metadata (as a corrupted or hostile file would be). */
+function writeRawCheckpoint(name: string, meta: unknown, tensors: Record<string, RawTensor> = {}) {
+  const path = join(dir, name);
+  const json = typeof meta === "string" ? meta : JSON.stringify(meta);
+  writeFileSync(
+    path,
+    serializeSafetensors(tensors, { format: "pt", [CHECKPOINT_METADATA_KEY]: json }),
+  );
+  return path;
+}
+
+const f32 = (values: number[], shape: number[]): RawTensor => ({
+  dtype: "F32",
+  shape,
+  data: new Float32Array(values),
+});
+
+test("readCheckpoint checks the metadata: one error names every bad field", () => {
+  const base = { version: 1, epoch: 2, rngState: [1, 2, 3, 4, 0], optimizer: null, extra: null };
+  const errorOf = (meta: unknown, options = {}) => {
+    const path = writeRawCheckpoint("meta.safetensors", meta);
+    try {
+      readCheckpoint(path, options);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "no error";
+  };
+  assert.match(
+    errorOf({ ...base, epoch: -3 }),
+    /invalid checkpoint: epoch must be an integer >= 0, got -3$/,
+  );
+  assert.match(errorOf({ ...base, epoch: "1" }), /epoch must be an integer >= 0, got "1"$/);
+  assert.match(errorOf({ ...base, epoch: 1.5 }), /epoch must be an integer >= 0, got 1\.5$/);
+  assert.match(
+    errorOf({ ...base, epoch: undefined }),
+    /epoch must be an integer >= 0, got undefined$/,
+  );
+  assert.match(errorOf("null"), /"nabla\.checkpoint" must be a JSON object, got null$/);
+  assert.match(errorOf("[1]"), /"nabla\.checkpoint" must be a JSON object, got an array of 1$/);
+  const many = errorOf(
+    { ...base, epoch: -1, rngState: [0, 0, 0, 0, 0], optimizer: "sgd", scheduler: [1] },
+    { checkExtra: () => ["run.limit must be a positive integer, got -5"] },
+  );
+  assert.match(many, /^loadCheckpoint: .*meta\.safetensors: invalid checkpoint: /);
+  for (const part of [
+    /epoch must be an integer >= 0, got -1/,
+    /rngState is all zeros/,
+    /optimizer must be an object, got "sgd"/,
+    /scheduler must be an object, got an array of 1/,
+    /run\.limit must be a positive integer, got -5/,
+  ])
+    assert.match(many, part);
+  assert.match(
+    errorOf({ ...base, rngState: [1, 2, 3] }),
+    /rngState must be an array of 5 numbers, got an array of 3/,
+  );
+  assert.match(
+    errorOf({ ...base, rngState: [1, -2, 3, 4, 0] }),
+    /rngState\[1\] must be an integer in \[0, 2\^32\), got -2/,
+  );
+  assert.match(
+    errorOf({ ...base, optimizer: { state: { 0: { buf: { $tensor: "constructor" } } } } }),
+    /optimizer: tensor "constructor" is missing from the file/,
+  );
+  assert.match(
+    errorOf({ ...base, extra: { x: { $map: 3 } } }),
+    /extra: a \$map marker must hold an array of \[key, value\] pairs, got 3/,
+  );
+  assert.match(
+    errorOf({ ...base, extra: { x: { $number: "12" } } }),
+    /extra: a \$number marker must hold "NaN", "Infinity" or "-Infinity", got "12"/,
+  );
+  assert.equal(errorOf(base), "no error");
+});
+
+test("keys from the file stay data: a __proto__ tensor is an unexpected key, a __proto__ field of extra an own field", () => {
+  const path = writeRawCheckpoint(
+    "proto.safetensors",
+    { version: 1, epoch: 1, extra: JSON.parse('{"__proto__": {"polluted": 1}, "note": "x"}') },
+    { ["__proto__"]: f32([1, 2, 3], [3]), weight: f32([1, 2], [1, 2]), bias: f32([3], [1]) },
+  );
+  const data = readCheckpoint(path);
+  assert.equal(Object.getPrototypeOf(data.model), null);
+  assert.deepEqual(Object.keys(data.model).sort(), ["__proto__", "bias", "weight"]);
+  assert.equal((data.model as unknown as { shape?: unknown }).shape, undefined);
+  const extra = data.extra as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(extra), Object.prototype);
+  assert.deepEqual(Object.keys(extra), ["__proto__", "note"]);
+  assert.equal((extra as { polluted?: unknown }).polluted, undefined);
+  assert.throws(
+    () => loadCheckpoint(path, { model: new nb.nn.Linear(2, 1) }),
+    /the model does not match: .*Unexpected key\(s\) in state_dict: "__proto__"\./s,
+  );
+  // Saved again (as a resumed run saves its extra), the key survives.
+  const again = join(dir, "proto-again.safetensors");
+  saveCheckpoint(again, { model: data.model, epoch: 1, extra });
+  const back = readCheckpoint(again).extra as Record<string, unknown>;
+  assert.deepEqual(Object.keys(back), ["__proto__", "note"]);
+  assert.deepEqual(back["__proto__"], { polluted: 1 });
 });

@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import * as nb from "../../src/index.js";
-import { parseSafetensors, serializeSafetensors } from "../../src/io/safetensors.js";
+import {
+  parseSafetensors,
+  type RawTensor,
+  serializeSafetensors,
+} from "../../src/io/safetensors.js";
 import {
   loadStateDict,
   rawToTensor,
@@ -49,7 +53,7 @@ test("round trip per dtype: F32, F64, BOOL, int32 as I64 (default), I32 and U8",
     small: "U8",
     empty: "F32",
   });
-  assert.deepEqual(file.metadata, { format: "pt" });
+  assert.deepEqual({ ...file.metadata }, { format: "pt" });
   for (const [key, t] of Object.entries(sd)) {
     const b = back[key]!;
     assert.equal(b.dtype, t.dtype, key);
@@ -165,5 +169,46 @@ test("a malformed file is rejected with its path in the message", () => {
   assert.throws(
     () => loadStateDict(path),
     (e: Error) => e.message.includes(path),
+  );
+});
+
+test("a tensor named __proto__ stays a key: the state dict has no prototype, and strict loading lists it as unexpected", () => {
+  const f32 = (values: number[], shape: number[]): RawTensor => ({
+    dtype: "F32",
+    shape,
+    data: new Float32Array(values),
+  });
+  const path = join(dir, "proto.safetensors");
+  writeFileSync(
+    path,
+    serializeSafetensors({
+      ["__proto__"]: f32([1, 2, 3], [3]),
+      weight: f32([0.5, -0.5], [1, 2]),
+      bias: f32([0.25], [1]),
+    }),
+  );
+  const sd = loadStateDict(path);
+  assert.equal(Object.getPrototypeOf(sd), null);
+  assert.deepEqual(Object.keys(sd).sort(), ["__proto__", "bias", "weight"]);
+  assert.equal((sd as unknown as { shape?: unknown }).shape, undefined);
+  assert.deepEqual(sd["__proto__"]!.toArray(), [1, 2, 3]);
+  const net = new nb.nn.Linear(2, 1);
+  assert.throws(
+    () => net.loadStateDict(sd),
+    (e: Error) => /Unexpected key\(s\) in state_dict: "__proto__"\./.test(e.message),
+  );
+  const result = net.loadStateDict(sd, { strict: false });
+  assert.deepEqual(result.unexpectedKeys, ["__proto__"]);
+  assert.deepEqual(net.weight.toArray(), [[0.5, -0.5]]);
+});
+
+test("per-key dtypes are looked up as own keys only: a tensor named __proto__ keeps the default", () => {
+  const sd = Object.fromEntries([["__proto__", nb.tensor([300], { dtype: "int32" })]]);
+  const raw = stateDictToRaw(sd, { dtypes: { other: "U8" } });
+  assert.deepEqual(Object.keys(raw), ["__proto__"]);
+  assert.equal(raw["__proto__"]!.dtype, "I64");
+  assert.throws(
+    () => stateDictToRaw(sd, { intDtype: "I16" as never }),
+    /saveStateDict: "__proto__": int dtype must be "I64", "I32" or "U8", got "I16"/,
   );
 });

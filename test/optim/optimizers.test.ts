@@ -339,3 +339,85 @@ test("stateDict / loadStateDict resume training exactly", () => {
     "doesn't match the size",
   );
 });
+
+test("loadStateDict checks every field of a state dict (it may come from a file) and names each bad one", () => {
+  const p = nb.ones([2, 3], { requiresGrad: true });
+  const make = () => new optim.SGD([p], { lr: 0.1, momentum: 0.9 });
+  const opt = make();
+  p.sum().backward();
+  opt.step();
+  const saved = opt.stateDict();
+  const errorOf = (sd: unknown) => {
+    const target = make();
+    try {
+      target.loadStateDict(sd as optim.OptimizerStateDict);
+    } catch (e) {
+      // Nothing was loaded.
+      assert.equal(target.paramGroups[0]!.lr, 0.1);
+      assert.equal(target.state.size, 0);
+      return (e as Error).message;
+    }
+    return "no error";
+  };
+  const group = saved.paramGroups[0]!;
+  const message = errorOf({
+    state: { 0: { momentumBuffer: nb.tensor(1) } },
+    paramGroups: [{ ...group, lr: Number.NaN, momentum: -1 }],
+  });
+  assert.match(message, /^SGD\.loadStateDict: /);
+  assert.match(message, /paramGroups\[0\]\.lr must be a finite number, got NaN/);
+  assert.match(message, /paramGroups\[0\]: SGD: invalid momentum value: -1/);
+  assert.match(
+    message,
+    /state\["0"\]\.momentumBuffer has shape \[\] but parameter 0 has shape \[2, ?3\]/,
+  );
+  assert.match(
+    errorOf({ state: {}, paramGroups: [{ ...group, lr: -0.5 }] }),
+    /paramGroups\[0\]\.lr must be a number >= 0, got -0\.5/,
+  );
+  assert.match(
+    errorOf({ state: {}, paramGroups: [{ ...group, nesterov: "yes" }] }),
+    /paramGroups\[0\]\.nesterov must be true or false, got "yes"/,
+  );
+  // A string has a length too: it used to read "has 1 parameter groups, the optimizer has 1".
+  assert.equal(
+    errorOf({ state: {}, paramGroups: "x" }),
+    'SGD.loadStateDict: paramGroups must be an array, got "x"',
+  );
+  assert.match(
+    errorOf({ state: {}, paramGroups: [group, group] }),
+    /loaded state dict has 2 parameter groups, the optimizer has 1/,
+  );
+  assert.match(errorOf(null), /expected a state dict \{ state, paramGroups \}, got null/);
+  assert.match(
+    errorOf({ state: { 0: { momentumBuffer: "fast" }, 7: {} }, paramGroups: [group] }),
+    /state\["0"\]\.momentumBuffer must be a tensor, a number or null, got "fast"; state\["7"\] is the state of no parameter of the groups/,
+  );
+  assert.match(
+    errorOf({ state: {}, paramGroups: [JSON.parse('{"params": [0], "__proto__": {"lr": 5}}')] }),
+    /paramGroups\[0\] has an unexpected key "__proto__"/,
+  );
+  const adam = new optim.Adam([p], { lr: 0.01 });
+  p.grad = nb.ones([2, 3]);
+  adam.step();
+  const a = adam.stateDict();
+  assert.throws(
+    () =>
+      new optim.Adam([p], { lr: 0.01 }).loadStateDict({
+        ...a,
+        state: { 0: { ...a.state[0]!, step: -1, expAvg: nb.zeros([2, 3], { dtype: "int32" }) } },
+      }),
+    /state\["0"\]\.step must be an integer >= 0, got -1; state\["0"\]\.expAvg must be a floating-point tensor, got int32/,
+  );
+  assert.equal(errorOf(saved), "no error");
+});
+
+test("an LR scheduler's loadStateDict sets only its own fields", () => {
+  const opt = new optim.SGD([nb.ones([1], { requiresGrad: true })], { lr: 1 });
+  const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 2, gamma: 0.5 });
+  sched.loadStateDict(JSON.parse('{"__proto__": {"polluted": 1}, "optimizer": 3, "lastEpoch": 4}'));
+  assert.ok(sched instanceof optim.lrScheduler.StepLR);
+  assert.equal(sched.optimizer, opt);
+  assert.equal(sched.lastEpoch, 4);
+  assert.equal((sched as unknown as { polluted?: unknown }).polluted, undefined);
+});

@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { PNG } from "pngjs";
 import {
   Animator,
   lineChartSpec,
   metricsToCsv,
   renderPlotSvg,
+  svgToPng,
   writeMetricsCsv,
   writeMetricsJson,
   writePlot,
@@ -100,12 +103,32 @@ test("Animator collects points at fractional x and skips undefined values", asyn
   assert.deepEqual(a.series["test acc"], { x: [1, 2], y: [0.7, 0.8] });
   assert.deepEqual(a.series["train loss"]!.x, [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2]);
   assert.throws(() => a.add(3, [1, 2, 3, 4]), /value 3 has no legend entry/);
+  const named = new Animator();
+  named.add(1, JSON.parse('{"__proto__": 0.5}'));
+  assert.deepEqual(Object.keys(named.series), ["__proto__"]);
   const svg = await a.svg();
   assert.ok(svg.includes(">test acc<"));
   const paths = await a.save(join(dir, "anim"));
   assert.ok(PNG.sync.read(readFileSync(paths.png)).width > 0);
   rmSync(paths.svg);
   rmSync(paths.png);
+});
+
+test("PNG rendering leaves no memory behind: RSS after 20 more renders stays within 20 MB", () => {
+  // resvg-js kept ~3 MB of native memory per synchronous render (the pixmap, invisible to V8),
+  // so a training run grew with every epoch's curves; 20 renders grew the RSS by ~65 MB.
+  const child = fileURLToPath(new URL("./plot-memory-child.ts", import.meta.url));
+  const out = execFileSync(process.execPath, ["--import", "tsx", child, "20"], {
+    encoding: "utf8",
+  });
+  const { before, after } = JSON.parse(out) as { before: number; after: number };
+  const grownMb = (after - before) / 2 ** 20;
+  assert.ok(grownMb < 20, `RSS grew by ${grownMb.toFixed(1)} MB over 20 renders`);
+});
+
+test("svgToPng: an unreadable SVG is an error naming svgToPng", async () => {
+  await assert.rejects(svgToPng("<not-svg"), /^Error: svgToPng: resvg failed \(.+\)$/);
+  await assert.rejects(svgToPng("<svg/>", 0), /svgToPng: scale must be a positive number, got 0/);
 });
 
 test("renderPlotSvg works with no data at all", async () => {

@@ -1,6 +1,6 @@
 // train(): d2l's train_ch6 loop with nn modules, an optimizer and a scheduler, writing its files.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -105,4 +105,48 @@ test("train: a diverging epoch throws and leaves the previous epoch's checkpoint
   assert.equal(ckpt.epoch, 1);
   for (const t of Object.values(ckpt.model))
     assert.ok(Array.from(t.data()).every(Number.isFinite), "the kept checkpoint is finite");
+});
+
+test("train: outDir is made ready before the first epoch, and a resumed run rewrites the files derived from its state first", async () => {
+  const trainData = blobs(32, 1);
+  nb.manualSeed(0);
+  const net = new Sequential(new Linear(4, 2));
+  const run = (options: Partial<Parameters<typeof train>[3]>) =>
+    train(net, trainData, trainData, {
+      numEpochs: 1,
+      plot: false,
+      progress: false,
+      log: () => {},
+      ...options,
+    });
+  await assert.rejects(run({ outDir: "" }), /^Error: train: outDir must name a directory, got ""$/);
+  const file = join(dir, "a-file");
+  writeFileSync(file, "x");
+  let epochs = 0;
+  await assert.rejects(
+    run({ outDir: join(file, "sub"), onEpochEnd: () => void epochs++ }),
+    /train: outDir: cannot create directory .*a-file\/sub: ENOTDIR/,
+  );
+  assert.equal(epochs, 0, "no epoch ran");
+
+  // Nested directories are created; files lists what was written.
+  const out = join(dir, "nested", "run");
+  const first = await run({ outDir: out });
+  assert.deepEqual(first.files, [
+    "checkpoint.safetensors",
+    "model.safetensors",
+    "metrics.csv",
+    "metrics.json",
+  ]);
+  // Resuming with nothing left to run: the derived files are rewritten from the given state.
+  writeFileSync(join(out, RUN_FILES.metricsJson), "[]");
+  const again = await run({ outDir: out, startEpoch: 1, history: first.history });
+  assert.deepEqual(again.files, ["model.safetensors", "metrics.csv", "metrics.json"]);
+  assert.deepEqual(
+    JSON.parse(readFileSync(join(out, RUN_FILES.metricsJson), "utf8")),
+    first.history,
+  );
+  // With no epoch run, the summary is the last epoch's, its throughput included.
+  assert.deepEqual(again.summary, first.summary);
+  assert.deepEqual((await run({})).files, []);
 });
