@@ -58,6 +58,7 @@ const EVERY_OPTION: { argv: string[]; args: unknown[]; options: Record<string, u
     options: { resize: 32, batchSize: 2, depth: 2 },
   },
   { argv: ["models"], args: [], options: {} },
+  { argv: ["build-native"], args: [], options: {} },
 ];
 
 test("every option of every command parses to what the command receives", async () => {
@@ -95,7 +96,7 @@ test("every `npx nabla` command line of README.md parses, each of its options in
       assert.notEqual(parsed.options[key], undefined, `README: npx nabla ${line}: ${flag}`);
     }
   }
-  for (const command of ["train", "eval", "predict", "summary", "models"])
+  for (const command of ["train", "eval", "predict", "summary", "models", "build-native"])
     assert.ok(seen.has(command), `README shows \`npx nabla ${command}\``);
 });
 
