@@ -10,9 +10,9 @@
 // 3. Otherwise compile with node-gyp. If that fails, nabla still works on the js backend, and
 //    this says once how to get the native one.
 //
-// NABLA_SKIP_NATIVE=1 skips everything; --build-from-source (or npm's
-// `--build-from-source`, seen as npm_config_build_from_source) compiles even when a prebuilt
-// binary fits. --strict (used by `nabla build-native`) exits with status 1 when no addon
+// NABLA_SKIP_NATIVE=1 skips everything; NABLA_BUILD_FROM_SOURCE=1 or --build-from-source (also
+// npm's `--build-from-source`, seen as npm_config_build_from_source) compiles even when a
+// prebuilt binary fits. --strict (used by `nabla build-native`) exits with status 1 when no addon
 // loads at the end, where an install must succeed anyway.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -36,6 +36,7 @@ function main(argv) {
   }
   const fromSource =
     argv.includes("--build-from-source") ||
+    process.env.NABLA_BUILD_FROM_SOURCE === "1" ||
     ["true", "nabla"].includes(process.env.npm_config_build_from_source ?? "");
   if (!fromSource && isPrebuildCurrent()) {
     const probe = tryLoad(prebuildFile());
