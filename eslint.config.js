@@ -4,7 +4,8 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "build/**", "node_modules/**", "runs/**"] },
+  // test/docs/.snippets/ holds documentation blocks written out by the snippet test while it runs.
+  { ignores: ["dist/**", "build/**", "node_modules/**", "runs/**", "test/docs/.snippets/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

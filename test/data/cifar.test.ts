@@ -7,22 +7,9 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import * as nb from "nabla";
 import { assertClose } from "../helpers.js";
+import { cifarBatch, cifarPixel } from "./cifar-files.js";
 
 const { CIFAR10, CIFAR10_CLASSES, DataLoader, transforms: T } = nb.data;
-
-const RECORD = 3073;
-/** Byte j of image n's 3072 pixel bytes (the R plane, then G, then B, each 32x32 row by row). */
-const pixel = (n: number, j: number) => (n * 31 + j * 7 + (j >> 10) * 50) % 256;
-
-/** A batch file of images `first`, `first + 1`, ... with the given labels. */
-function batchFile(first: number, labels: number[]): Buffer {
-  const out = Buffer.alloc(labels.length * RECORD);
-  labels.forEach((label, k) => {
-    out[k * RECORD] = label;
-    for (let j = 0; j < 3072; j++) out[k * RECORD + 1 + j] = pixel(first + k, j);
-  });
-  return out;
-}
 
 const base = mkdtempSync(join(tmpdir(), "nabla-cifar-"));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -34,10 +21,10 @@ mkdirSync(folder, { recursive: true });
 const trainLabels = [[3, 8], [0], [9], [1], [5, 5, 2]];
 let first = 0;
 trainLabels.forEach((labels, k) => {
-  writeFileSync(join(folder, `data_batch_${k + 1}.bin`), batchFile(first, labels));
+  writeFileSync(join(folder, `data_batch_${k + 1}.bin`), cifarBatch(first, labels));
   first += labels.length;
 });
-writeFileSync(join(folder, "test_batch.bin"), batchFile(100, [7, 6]));
+writeFileSync(join(folder, "test_batch.bin"), cifarBatch(100, [7, 6]));
 writeFileSync(join(folder, "batches.meta.txt"), CIFAR10_CLASSES.join("\n") + "\n\n");
 
 test("CIFAR10: items are [float32 [3, 32, 32] in [0, 1] with the file's planes, label], in file order", () => {
@@ -51,11 +38,11 @@ test("CIFAR10: items are [float32 [3, 32, 32] in [0, 1] with the file's planes, 
   assert.deepEqual(img.shape, [3, 32, 32]);
   assertClose(
     img.flatten(),
-    Array.from({ length: 3072 }, (_, j) => pixel(4, j) / 255),
+    Array.from({ length: 3072 }, (_, j) => cifarPixel(4, j) / 255),
     { atol: 0 },
   );
   // Channel 1 (green), row 2, column 5 is pixel byte 1024 + 2 * 32 + 5.
-  assert.equal(img.get(1, 2, 5).item(), Math.fround(pixel(4, 1024 + 69) / 255));
+  assert.equal(img.get(1, 2, 5).item(), Math.fround(cifarPixel(4, 1024 + 69) / 255));
   assert.throws(
     () => train.get(8),
     /CIFAR10.get: index 8 is out of range for a dataset of length 8/,
@@ -66,7 +53,7 @@ test("CIFAR10: items are [float32 [3, 32, 32] in [0, 1] with the file's planes, 
   assert.deepEqual(testSplit.targets, [7, 6]);
   assertClose(
     testSplit.get(1)[0].flatten(),
-    Array.from({ length: 3072 }, (_, j) => pixel(101, j) / 255),
+    Array.from({ length: 3072 }, (_, j) => cifarPixel(101, j) / 255),
     {
       atol: 0,
     },
@@ -80,7 +67,7 @@ test("CIFAR10: classes from batches.meta.txt (the standard list without it), cla
   assert.equal(train.classToIdx.truck, 9);
   const renamed = join(base, "renamed");
   mkdirSync(renamed);
-  writeFileSync(join(renamed, "test_batch.bin"), batchFile(0, [1]));
+  writeFileSync(join(renamed, "test_batch.bin"), cifarBatch(0, [1]));
   writeFileSync(join(renamed, "batches.meta.txt"), "a\r\nb\r\nc\nd\ne\nf\ng\nh\ni\nj\n");
   assert.deepEqual(new CIFAR10({ root: renamed, train: false }).classes.slice(0, 3), [
     "a",
@@ -162,8 +149,8 @@ test("CIFAR10: missing files, sizes that are not whole records and bad labels ar
   );
   const partial = join(base, "partial");
   mkdirSync(partial);
-  writeFileSync(join(partial, "data_batch_1.bin"), batchFile(0, [1]));
-  writeFileSync(join(partial, "data_batch_2.bin"), batchFile(0, [1]));
+  writeFileSync(join(partial, "data_batch_1.bin"), cifarBatch(0, [1]));
+  writeFileSync(join(partial, "data_batch_2.bin"), cifarBatch(0, [1]));
   assert.throws(
     () => new CIFAR10({ root: partial }),
     /CIFAR10: missing batch files ".*partial\/data_batch_3.bin", ".*data_batch_4.bin", ".*data_batch_5.bin"/,
@@ -172,7 +159,7 @@ test("CIFAR10: missing files, sizes that are not whole records and bad labels ar
   mkdirSync(broken);
   writeFileSync(
     join(broken, "test_batch.bin"),
-    Buffer.concat([batchFile(0, [1, 2]), Buffer.alloc(5)]),
+    Buffer.concat([cifarBatch(0, [1, 2]), Buffer.alloc(5)]),
   );
   assert.throws(
     () => new CIFAR10({ root: broken, train: false }),
@@ -183,7 +170,7 @@ test("CIFAR10: missing files, sizes that are not whole records and bad labels ar
     () => new CIFAR10({ root: broken, train: false }),
     /CIFAR10: ".*test_batch.bin" is 0 bytes, not a whole number of 3073-byte records \(1 label byte \+ 3072 pixel bytes\)$/,
   );
-  writeFileSync(join(broken, "test_batch.bin"), batchFile(0, [4, 12]));
+  writeFileSync(join(broken, "test_batch.bin"), cifarBatch(0, [4, 12]));
   assert.throws(
     () => new CIFAR10({ root: broken, train: false }),
     /CIFAR10: ".*test_batch.bin" record 1 has label 12; CIFAR-10 labels are 0-9/,
