@@ -6,9 +6,12 @@
 // (baseline, avx2, avx512), which must be supported. A single-variant build holds one copy.
 #include <node_api.h>
 
+#include <cctype>
 #include <cstdlib>
-#include <cstring>
 #include <string>
+#if defined(NABLA_MULTI_ISA)
+#include <cpuid.h>
+#endif
 
 #if defined(NABLA_MULTI_ISA)
 namespace nabla_baseline {
@@ -37,38 +40,64 @@ struct Variant {
 };
 
 #if defined(NABLA_MULTI_ISA)
-// __builtin_cpu_supports also checks that the OS saves the wider registers (XCR0), so a CPU
-// with AVX-512 under an OS or hypervisor that disabled it counts as not supporting it.
-bool cpuHasAvx2() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-         __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
-         __builtin_cpu_supports("f16c") && __builtin_cpu_supports("popcnt") &&
-         __builtin_cpu_supports("movbe") && __builtin_cpu_supports("sse4.2");
+// CPUID and XGETBV read directly (GCC's __builtin_cpu_supports lacks some of these names before
+// GCC 11). A feature counts only when the OS also saves its registers on a context switch
+// (XCR0): a hypervisor may hide AVX-512 state from a CPU that has the instructions.
+struct CpuFeatures {
+  bool avx2 = false;    // AVX2, FMA, F16C, BMI1/2, LZCNT, MOVBE, POPCNT, SSE4.2: isa.h's level 1
+  bool avx512 = false;  // level 1, AVX-512 F/BW/DQ/VL/CD and PREFETCHW: level 2
+};
+
+unsigned long long readXcr0() {
+  unsigned int eax, edx;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (static_cast<unsigned long long>(edx) << 32) | eax;
 }
 
-bool cpuHasAvx512() {
-  __builtin_cpu_init();
-  return cpuHasAvx2() && __builtin_cpu_supports("avx512f") &&
-         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512cd");
+CpuFeatures detectCpu() {
+  CpuFeatures f;
+  unsigned int a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+  const bool sse42 = c & (1u << 20), popcnt = c & (1u << 23), fma = c & (1u << 12);
+  const bool movbe = c & (1u << 22), f16c = c & (1u << 29), avx = c & (1u << 28);
+  const bool osxsave = c & (1u << 27);
+  if (!osxsave || !avx) return f;
+  const unsigned long long xcr0 = readXcr0();
+  const bool osYmm = (xcr0 & 0x6) == 0x6;       // SSE and AVX state
+  const bool osZmm = (xcr0 & 0xe6) == 0xe6;     // and opmask, ZMM0-15 upper halves, ZMM16-31
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return f;
+  const bool avx2 = b & (1u << 5), bmi1 = b & (1u << 3), bmi2 = b & (1u << 8);
+  const bool avx512f = b & (1u << 16), avx512dq = b & (1u << 17), avx512cd = b & (1u << 28);
+  const bool avx512bw = b & (1u << 30), avx512vl = b & (1u << 31);
+  bool lzcnt = false, prfchw = false;
+  if (__get_cpuid(0x80000001, &a, &b, &c, &d)) {
+    lzcnt = c & (1u << 5);
+    prfchw = c & (1u << 8);
+  }
+  f.avx2 = osYmm && avx2 && fma && f16c && bmi1 && bmi2 && lzcnt && movbe && popcnt && sse42;
+  f.avx512 = f.avx2 && osZmm && avx512f && avx512bw && avx512dq && avx512vl && avx512cd && prfchw;
+  return f;
 }
 
 // Best first.
 const int kVariantCount = 3;
-Variant variants[kVariantCount] = {
-    {"avx512", nabla_avx512::registerExports, false},
-    {"avx2", nabla_avx2::registerExports, false},
-    {"baseline", nabla_baseline::registerExports, true},
-};
-void detect() {
-  variants[0].supported = cpuHasAvx512();
-  variants[1].supported = cpuHasAvx2();
+const Variant* variantTable() {
+  // Detected once per process, whatever the number of threads that load the addon.
+  static const CpuFeatures cpu = detectCpu();
+  static const Variant variants[kVariantCount] = {
+      {"avx512", nabla_avx512::registerExports, cpu.avx512},
+      {"avx2", nabla_avx2::registerExports, cpu.avx2},
+      {"baseline", nabla_baseline::registerExports, true},
+  };
+  return variants;
 }
 #else
 const int kVariantCount = 1;
-Variant variants[kVariantCount] = {{"native", nabla_single::registerExports, true}};
-void detect() {}
+const Variant* variantTable() {
+  static const Variant variants[kVariantCount] = {
+      {"native", nabla_single::registerExports, true}};
+  return variants;
+}
 #endif
 
 napi_value throwError(napi_env env, const std::string& message) {
@@ -84,19 +113,22 @@ napi_value setString(napi_env env, napi_value object, const char* key, const cha
 }
 
 napi_value init(napi_env env, napi_value exports) {
-  detect();
+  const Variant* variants = variantTable();
   const Variant* chosen = nullptr;
-  const char* wanted = std::getenv("NABLA_ISA");
+  std::string wanted = std::getenv("NABLA_ISA") != nullptr ? std::getenv("NABLA_ISA") : "";
+  for (char& ch : wanted) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   std::string supported;
-  for (const Variant& v : variants) {
+  for (int i = 0; i < kVariantCount; i++) {
+    const Variant& v = variants[i];
     if (!v.supported) continue;
     if (!supported.empty()) supported += ",";
     supported += v.name;
   }
-  if (wanted != nullptr && wanted[0] != '\0') {
+  if (!wanted.empty()) {
     std::string known;
-    for (const Variant& v : variants) {
-      if (std::strcmp(v.name, wanted) != 0) continue;
+    for (int i = 0; i < kVariantCount; i++) {
+      const Variant& v = variants[i];
+      if (wanted != v.name) continue;
       if (!v.supported)
         return throwError(env, std::string("NABLA_ISA=") + wanted +
                                    ": this CPU does not support it (supported: " + supported +
@@ -104,17 +136,14 @@ napi_value init(napi_env env, napi_value exports) {
       chosen = &v;
     }
     if (chosen == nullptr) {
-      for (const Variant& v : variants) known += std::string(known.empty() ? "" : ", ") + v.name;
+      for (int i = 0; i < kVariantCount; i++)
+        known += std::string(known.empty() ? "" : ", ") + variants[i].name;
       return throwError(env, std::string("NABLA_ISA=") + wanted +
                                  " is not a variant of this build (it has: " + known + ")");
     }
   } else {
-    for (const Variant& v : variants) {
-      if (v.supported) {
-        chosen = &v;
-        break;
-      }
-    }
+    for (int i = 0; i < kVariantCount && chosen == nullptr; i++)
+      if (variants[i].supported) chosen = &variants[i];
   }
   if (chosen->registerExports(env, exports) == nullptr) return nullptr;
   if (setString(env, exports, "isa", chosen->name) == nullptr) return nullptr;

@@ -45,11 +45,12 @@
 #endif
 
 #if defined(NABLA_ISA_LEVEL)
+// Each variant's code lives in its own namespace: the same inline function compiled for two ISAs
+// must not be merged by the linker. binding.gyp builds the variants only with GCC (Clang's
+// equivalent, `#pragma clang attribute push`, must be popped before the end of each file).
 #if !defined(__GNUC__) || defined(__clang__)
 #error "nabla: the multi-variant build needs GCC's target pragma; build with NABLA_MARCH_NATIVE=1"
 #endif
-// Each variant's code lives in its own namespace: the same inline function compiled for two ISAs
-// must not be merged by the linker.
 #if NABLA_ISA_LEVEL == 2
 // prfchw (PREFETCHW, for lines about to be written) is on every CPU with AVX-512.
 #pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx512cd,avx2,fma,f16c,bmi,bmi2,lzcnt,movbe,popcnt,sse4.2,prfchw,prefer-vector-width=512")
@@ -66,8 +67,8 @@
 #error "nabla: NABLA_ISA_LEVEL must be 0, 1 or 2"
 #endif
 #else
-// A single-variant build (non-x86 machines, or NABLA_MARCH_NATIVE=1): the compiler's own target
-// macros say what the code may use.
+// A single-variant build (non-x86 machines, NABLA_MARCH_NATIVE=1, or a compiler other than GCC):
+// the compiler's own target macros say what the code may use.
 #define nabla nabla_single
 #if defined(__AVX512F__)
 #define NABLA_AVX512 1

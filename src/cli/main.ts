@@ -193,12 +193,11 @@ export function buildProgram(
   program
     .command("build-native")
     .description(
-      "compile the native backend for this machine (needs python3, make and a C++17 compiler); for when no prebuilt binary loads",
+      "compile the native backend for this machine (needs python3, make and a C++ compiler); for when no prebuilt binary loads",
     )
     .action(() => {
       const code = runBuildNative();
-      if (code !== 0)
-        throw new Error(`build-native: the native backend is not ready (exit ${code})`);
+      if (code !== 0) throw new Error("build-native: the native backend was not built (see above)");
     });
 
   return program;

@@ -25,7 +25,15 @@ const require = createRequire(import.meta.url);
 
 /** What a user without a working addon can do about it (the same words as the install script). */
 export const NATIVE_BUILD_HINT =
-  "to get it, install python3, make and a C++17 compiler, then run `npx nabla build-native`";
+  "to get it, install python3, make and a C++ compiler (GCC 8 or newer, or Clang), then run `npx nabla build-native`";
+
+/** The advice that fits why the addon did not load. */
+function hintFor(reason: string): string {
+  if (process.platform === "win32") return "the native backend is not available on Windows";
+  // A variant this CPU lacks, or a name the build does not have: a compiler would not help.
+  if (reason.includes("NABLA_ISA")) return "unset NABLA_ISA or pick a variant this CPU supports";
+  return NATIVE_BUILD_HINT;
+}
 
 /** The package root: the nearest ancestor of this file holding `package.json` (src/ or dist/src/). */
 function packageRoot(): string {
@@ -89,7 +97,7 @@ export function loadNativeAddon(): NativeAddon | null {
     warned = true;
     console.warn(
       `nabla: native backend unavailable (${reason}); using the js backend, which is much ` +
-        `slower; ${NATIVE_BUILD_HINT}`,
+        `slower; ${hintFor(reason)}`,
     );
   }
   cached = null;

@@ -1,14 +1,19 @@
 // The addon's instruction-set variants (native/isa.h, native/dispatch.cc): one binary holds the
 // kernels for a portable baseline, AVX2+FMA and AVX-512, and picks one at load. These tests run
 // the whole native kernel suite under every variant this CPU supports, check how a variant is
-// chosen, and check the binary itself: no AVX instruction outside the AVX2 and AVX-512 variants,
-// so that the baseline code runs on any x86-64 CPU.
+// chosen, and check the binary itself: no instruction beyond the baseline outside the AVX2 and
+// AVX-512 variants, so that the baseline code runs on any x86-64 CPU (npm run test:cpus runs it on
+// emulated older CPUs), and no exported symbol but the entry points.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import {
+  exportedSymbols,
+  wideInstructionsOutsideVariants,
+} from "../../../scripts/native-build.mjs";
 import { nativeAddonPath } from "../../../src/backend/native/addon.js";
 import { SKIP, addon } from "./helpers.js";
 
@@ -71,35 +76,29 @@ describe("native ISA variants", { skip: MULTI_SKIP }, () => {
     assert.deepEqual(missing, []);
   });
 
-  it("has no AVX instruction outside the AVX2 and AVX-512 variants", (t) => {
-    const dump = spawnSync("objdump", ["-d", "-C", "--no-show-raw-insn", nativeAddonPath()], {
-      encoding: "utf8",
-      maxBuffer: 1 << 30,
-    });
-    if (dump.error || dump.status !== 0) {
+  it("has no instruction beyond the baseline outside the AVX2 and AVX-512 variants", (t) => {
+    const scan = wideInstructionsOutsideVariants(nativeAddonPath());
+    if (scan === null) {
       t.skip("objdump (binutils) is not available");
       return;
     }
-    const offenders = new Map<string, string>();
-    let fn = "";
-    let inVariant = false;
-    let checked = 0;
-    for (const line of dump.stdout.split("\n")) {
-      const head = /^[0-9a-f]+ <(.*)>:$/.exec(line);
-      if (head) {
-        fn = head[1]!;
-        inVariant = fn.includes("nabla_avx2::") || fn.includes("nabla_avx512::");
-        if (!inVariant) checked++;
-        continue;
-      }
-      if (inVariant || offenders.has(fn)) continue;
-      const insn = line.split("\t")[1]?.trim() ?? "";
-      // VEX/EVEX encodings: ymm/zmm/mask registers, or an instruction with the AVX 'v' prefix.
-      if (/%[yz]mm\d|%k[0-7]\b/.test(insn) || /^v(?!err|erw)[a-z]/.test(insn))
-        offenders.set(fn, insn);
+    assert.ok(
+      scan.checked > 100,
+      `only ${scan.checked} functions outside the variants: parsing failed?`,
+    );
+    assert.deepEqual(scan.offenders.slice(0, 10), []);
+  });
+
+  it("exports nothing but its Node-API entry points", (t) => {
+    const symbols = exportedSymbols(nativeAddonPath());
+    if (symbols === null) {
+      t.skip("nm (binutils) is not available");
+      return;
     }
-    assert.ok(checked > 100, `only ${checked} functions outside the variants: parsing failed?`);
-    assert.deepEqual([...offenders].slice(0, 10), []);
+    assert.deepEqual(
+      symbols.filter((s) => !s.startsWith("napi_") && !s.startsWith("node_api_")),
+      [],
+    );
   });
 
   const others =
