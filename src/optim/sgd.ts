@@ -24,7 +24,13 @@ export interface SGDOptions {
 export function sgd(params: Tensor[], momentumBuffers: (Tensor | null)[], hyper: SGDOptions): void {
   if (hyper.momentum === 0) {
     // No buffer is read or made, even for parameters that have one from steps with momentum.
-    sgdCall(params, momentumBuffers, hyper, params.map((_, i) => i), true);
+    sgdCall(
+      params,
+      momentumBuffers,
+      hyper,
+      params.map((_, i) => i),
+      true,
+    );
     return;
   }
   // The kernel takes one firstStep flag, so parameters with and without buffers go in two calls.
