@@ -18,6 +18,8 @@ rmSync(join(dir, "native"), { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 cpSync(join(root, "binding.gyp"), join(dir, "binding.gyp"));
 cpSync(join(root, "native"), join(dir, "native"), { recursive: true });
+// binding.gyp asks this script about the compiler.
+cpSync(join(root, "scripts", "build-config.mjs"), join(dir, "scripts", "build-config.mjs"));
 
 const cc = process.env.CC ?? "gcc";
 const lib = spawnSync(cc, ["-print-file-name=libasan.so"], { encoding: "utf8" }).stdout.trim();
@@ -27,7 +29,7 @@ if (!lib || !existsSync(lib)) {
 }
 
 const nodeGyp = createRequire(import.meta.url).resolve("node-gyp/bin/node-gyp.js");
-const build = spawnSync(process.execPath, [nodeGyp, "rebuild", "--release"], {
+const build = spawnSync(process.execPath, [nodeGyp, "rebuild", "--release", "--jobs=max"], {
   cwd: dir,
   stdio: "inherit",
   env: { ...process.env, NABLA_ASAN: "1" },

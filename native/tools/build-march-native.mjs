@@ -18,6 +18,8 @@ rmSync(join(dir, "native"), { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 cpSync(join(packageRoot, "binding.gyp"), join(dir, "binding.gyp"));
 cpSync(join(packageRoot, "native"), join(dir, "native"), { recursive: true });
+// binding.gyp asks this script about the compiler.
+cpSync(join(packageRoot, "scripts", "build-config.mjs"), join(dir, "scripts", "build-config.mjs"));
 if (!isBuildUpToDate(dir, env)) {
   console.error("build-march-native: compiling the -march=native addon");
   const failure = compileNative({ dir, env, quiet: true });
