@@ -22,6 +22,7 @@ import { CHECKPOINT_METADATA_KEY, readCheckpoint } from "../../src/io/checkpoint
 import { parseSafetensors, serializeSafetensors } from "../../src/io/safetensors.js";
 import { loadStateDict } from "../../src/io/state-dict.js";
 import { nabla, nablaChild } from "./nabla.js";
+import { chunk } from "../data/image-files.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "nabla-run-dir-"));
 after(() => {
@@ -279,24 +280,6 @@ test("a checkpoint's bad optimizer state is one error naming each bad field", as
 
 /** A valid grayscale PNG of width x height, 1 bit per pixel, all black (small once compressed). */
 function blackPng(width: number, height: number): Uint8Array {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc32 = (data: Uint8Array) => {
-    let c = 0xffffffff;
-    for (const b of data) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    out.write(type, 4, "latin1");
-    out.set(data, 8);
-    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-    return out;
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
