@@ -1,4 +1,4 @@
-import { dropout } from "../ops/softmax.js";
+import { dropout } from "../ops/dropout.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
 import { pyFloat } from "./repr.js";

@@ -21,7 +21,8 @@ import { linearAddmm, matmul } from "../ops/matmul.js";
 import { norm } from "../ops/reduce.js";
 import { reshape, transpose } from "../ops/shape.js";
 import { checkOptions } from "../ops/options.js";
-import { dropout, logSoftmax, softmax } from "../ops/softmax.js";
+import { dropout } from "../ops/dropout.js";
+import { logSoftmax, softmax } from "../ops/softmax.js";
 import { fmtShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 

@@ -70,16 +70,17 @@ export {
   type Pool1dOptions,
   type Pool2dOptions,
 } from "./pool.js";
+export * from "./dropout.js";
 export * from "./elementwise.js";
 export * from "./indexing.js";
 export * from "./inplace.js";
 // linearAddmm is nn.functional.linear's kernel, reached through F.linear.
 export { bmm, dot, matmul, mm, mv, outer } from "./matmul.js";
-export { triangle, tril, triu } from "./methods.js";
 export * from "./reduce.js";
 // `var` is a reserved word in declarations but fine as an export name: `nb.var(x)`.
 export { variance as var } from "./reduce.js";
 export * from "./shape.js";
 export * from "./slicing.js";
 export * from "./softmax.js";
+export * from "./triangular.js";
 export type { TensorLike } from "./util.js";

@@ -13,6 +13,7 @@ import * as rd from "./reduce.js";
 import * as sh from "./shape.js";
 import * as sl from "./slicing.js";
 import * as sm from "./softmax.js";
+import * as tr from "./triangular.js";
 import type { TensorLike } from "./util.js";
 
 type T = Tensor;
@@ -275,10 +276,10 @@ P.t = function (this: T) {
   return this.ndim < 2 ? this : sh.transpose(this, 0, 1);
 };
 P.tril = function (this: T, diagonal = 0) {
-  return triangle(this, diagonal, true);
+  return tr.tril(this, diagonal);
 };
 P.triu = function (this: T, diagonal = 0) {
-  return triangle(this, diagonal, false);
+  return tr.triu(this, diagonal);
 };
 Object.defineProperty(P, "T", {
   get(this: T) {
@@ -325,26 +326,3 @@ P.int = function (this: T) {
 P.bool = function (this: T) {
   return cast(this, "bool");
 };
-
-/** The lower triangle of the last two dims (on and below `diagonal`), zeros elsewhere. Example: `nb.tril(x)`. */
-export const tril = (x: T, diagonal = 0): T => triangle(x, diagonal, true);
-/** The upper triangle of the last two dims (on and above `diagonal`). Example: `nb.triu(x, 1)`. */
-export const triu = (x: T, diagonal = 0): T => triangle(x, diagonal, false);
-
-/** Lower (`lower`) or upper triangle of the last two dims; the rest is zeroed. Example: `nb.tril(x)`. */
-export function triangle(x: T, diagonal: number, lower: boolean): T {
-  if (x.ndim < 2)
-    throw new Error(
-      `${lower ? "tril" : "triu"}: expects a tensor with >= 2 dims, got shape [${x.shape}]`,
-    );
-  const rows = x.shape[x.ndim - 2];
-  const cols = x.shape[x.ndim - 1];
-  const mask = Tensor.zeros([rows, cols], "bool");
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const keep = lower ? j - i <= diagonal : j - i >= diagonal;
-      mask.storage.data[i * cols + j] = keep ? 1 : 0;
-    }
-  }
-  return ew.where(mask, x, 0);
-}

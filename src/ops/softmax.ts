@@ -1,12 +1,11 @@
 import { apply, definePrimitive } from "../autograd/function.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
 import { getBackend } from "../backend/index.js";
-import { rand } from "../tensor/creation.js";
 import { isFloating } from "../tensor/dtype.js";
 import { normDim } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { cast } from "./cast.js";
-import { div, exp, lt, mul, sub } from "./elementwise.js";
+import { exp, mul, sub } from "./elementwise.js";
 import { sum } from "./reduce.js";
 import { dense, splitAt, uninitialized } from "./util.js";
 
@@ -59,16 +58,4 @@ export function softmax(x: Tensor, dim: number): Tensor {
 /** log(softmax(x)) along `dim`, computed stably. Example: `nb.logSoftmax(logits, -1)`. */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   return apply(LogSoftmax, [floatInput(x)], { dim: normDim("logSoftmax", dim, x.ndim) });
-}
-
-/**
- * Zeroes each element with probability `p` and scales the rest by 1/(1-p) when `training`;
- * the identity otherwise. Example: `nb.dropout(x, 0.5, true)`.
- */
-export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability must be in [0, 1], got ${p}`);
-  if (!training || p === 0) return x;
-  if (p === 1) return mul(x, 0);
-  const keep = cast(lt(rand(x.shape.slice(), { dtype: x.dtype }), 1 - p), x.dtype);
-  return div(mul(x, keep), 1 - p);
 }
