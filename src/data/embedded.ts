@@ -6,20 +6,10 @@
 // 0's 6000, then class 1's 6000, and so on (likewise test), and the label is the class index.
 // Decoding the 150 MB of JSON still takes a while, so the result is cached as standard IDX files in
 // `$NABLA_CACHE_DIR` or `node_modules/.cache/nabla/`, written atomically; later loads read those.
-import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { writeFileAtomic } from "../io/files.js";
 import { encodeIdx, type IdxDataset, loadIdxDataset, type Split } from "./idx.js";
 
 const require = createRequire(import.meta.url);
@@ -241,29 +231,13 @@ function parseFashionMnistJson(): Record<Split, IdxDataset> {
   return out;
 }
 
-/** Atomic write (temp file, fsync, rename). A private copy: src/data may not import src/io (layering). */
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
-  const fd = openSync(tmp, "wx", 0o644);
-  try {
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-}
-
 function writeCache(dir: string, splits: Record<Split, IdxDataset>): void {
   mkdirSync(dir, { recursive: true });
   for (const split of ["train", "test"] as const) {
     const prefix = split === "train" ? "train" : "t10k";
     const { images, labels } = splits[split];
-    writeAtomic(join(dir, `${prefix}-images-idx3-ubyte`), encodeIdx(images, ROWS, COLS));
-    writeAtomic(join(dir, `${prefix}-labels-idx1-ubyte`), encodeIdx(labels));
+    writeFileAtomic(join(dir, `${prefix}-images-idx3-ubyte`), encodeIdx(images, ROWS, COLS));
+    writeFileAtomic(join(dir, `${prefix}-labels-idx1-ubyte`), encodeIdx(labels));
   }
 }
 

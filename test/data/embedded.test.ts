@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -99,6 +107,25 @@ test("Fashion-MNIST: a corrupt cache is rebuilt", () => {
   const ds = loadFashionMnist("test", { cacheDir }); // warns "unreadable cache ...; rebuilding it"
   assert.equal(ds.count, 10000);
   assert.deepEqual(readFileSync(labels), good);
+});
+
+test("Fashion-MNIST: a cache file that cannot be written leaves no temporary file behind", () => {
+  // A directory where a cache file goes makes its rename fail, after the temporary file is written.
+  const options = { cacheDir: mkdtempSync(join(tmpdir(), "nabla-cache-")) };
+  try {
+    const dir = fashionMnistCacheDir(options);
+    mkdirSync(join(dir, "t10k-labels-idx1-ubyte", "blocker"), { recursive: true });
+    const ds = loadFashionMnist("test", options); // warns "could not write the cache ..."
+    assert.equal(ds.count, 10000);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      "t10k-images-idx3-ubyte",
+      "t10k-labels-idx1-ubyte",
+      "train-images-idx3-ubyte",
+      "train-labels-idx1-ubyte",
+    ]);
+  } finally {
+    rmSync(options.cacheDir, { recursive: true, force: true });
+  }
 });
 
 test("default cache dir: $NABLA_CACHE_DIR, else node_modules/.cache/nabla", () => {
