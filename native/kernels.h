@@ -10,7 +10,7 @@ namespace nabla {
   X(conv2dForward) X(conv2dBackwardData) X(conv2dBackwardWeight)                        \
   X(maxPool2dForward) X(maxPool2dBackward) X(avgPool2dForward) X(avgPool2dBackward)     \
   X(batchNormForwardTrain) X(batchNormForwardEval) X(batchNormBackward)                 \
-  X(unary) X(unaryBackward) X(binary) X(sigmoidBackward) X(reluBackward) X(tanhBackward)                 \
+  X(unary) X(unaryBackward) X(binary)                                                   \
   X(copyStrided) X(indexSelect) X(reduce) X(argReduce)                                                 \
   X(softmaxForward) X(logSoftmaxForward) X(softmaxBackward) X(logSoftmaxBackward)       \
   X(crossEntropyForward) X(crossEntropyBackward)                                        \

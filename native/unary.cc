@@ -1,5 +1,5 @@
-// Elementwise unary ops and the activation backward helpers, float32 (vectorised math of
-// vmath.h) and float64 (libm, for gradcheck-grade precision). Large arrays split over the pool.
+// Elementwise unary ops, float32 (vectorised math of vmath.h) and float64 (libm, for
+// gradcheck-grade precision). Large arrays split over the pool.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -203,51 +203,6 @@ napi_value unary(napi_env env, napi_callback_info info) {
       unaryF32(op, x.as<float>() + off + i0, out.as<float>() + i0, i1 - i0, static_cast<float>(p));
   });
   return undefined(env);
-}
-
-namespace {
-
-enum class Bwd { Sigmoid, Relu, Tanh };
-
-// (saved, gradOut, gradIn, n): saved is the output for sigmoid/tanh and the input for relu.
-napi_value backwardEntry(napi_env env, napi_callback_info info, const char* name, Bwd kind) {
-  Args a(env, info, name, 4);
-  Arr s = a.floating(0), g = a.floating(1), gi = a.floating(2);
-  int64_t n = a.dim(3);
-  if (!a.ok() || !a.sameType(s, g, name) || !a.sameType(s, gi, name)) return nullptr;
-  if (!a.need(s, 0, n, "saved") || !a.need(g, 0, n, "gradOut") || !a.need(gi, 0, n, "gradIn"))
-    return nullptr;
-  auto run = [&](auto* tag) {
-    using T = std::remove_pointer_t<decltype(tag)>;
-    const T* sp = s.as<T>();
-    const T* gp = g.as<T>();
-    T* op = gi.as<T>();
-    parallelFor(n, 1 << 16, [&](int64_t i0, int64_t i1) {
-      if (kind == Bwd::Sigmoid)
-        for (int64_t i = i0; i < i1; i++) op[i] = gp[i] * sp[i] * (T(1) - sp[i]);
-      else if (kind == Bwd::Tanh)
-        for (int64_t i = i0; i < i1; i++) op[i] = gp[i] * (T(1) - sp[i] * sp[i]);
-      else
-        for (int64_t i = i0; i < i1; i++) op[i] = sp[i] > T(0) ? gp[i] : T(0);
-    });
-  };
-  if (s.type == DType::F32)
-    run(static_cast<float*>(nullptr));
-  else
-    run(static_cast<double*>(nullptr));
-  return undefined(env);
-}
-
-}  // namespace
-
-napi_value sigmoidBackward(napi_env env, napi_callback_info info) {
-  return backwardEntry(env, info, "sigmoidBackward", Bwd::Sigmoid);
-}
-napi_value reluBackward(napi_env env, napi_callback_info info) {
-  return backwardEntry(env, info, "reluBackward", Bwd::Relu);
-}
-napi_value tanhBackward(napi_env env, napi_callback_info info) {
-  return backwardEntry(env, info, "tanhBackward", Bwd::Tanh);
 }
 
 }  // namespace nabla

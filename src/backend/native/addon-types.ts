@@ -216,12 +216,6 @@ export interface NativeAddon extends NativeNnKernels {
     aStrides: Int32Array,
     bStrides: Int32Array,
   ): void;
-  /** gradIn = gradOut * out * (1 - out). */
-  sigmoidBackward<T extends FloatArray>(out: T, gradOut: T, gradIn: T, n: number): void;
-  /** gradIn = x > 0 ? gradOut : 0. */
-  reluBackward<T extends FloatArray>(x: T, gradOut: T, gradIn: T, n: number): void;
-  /** gradIn = gradOut * (1 - out^2). */
-  tanhBackward<T extends FloatArray>(out: T, gradOut: T, gradIn: T, n: number): void;
 
   /** Gathers a strided view into contiguous `out` (same element size; any strides). */
   copyStrided(

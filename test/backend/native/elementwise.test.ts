@@ -191,42 +191,6 @@ describe("unary", { skip: SKIP }, () => {
       }
     });
   }
-
-  it("activation backward helpers", () => {
-    const m = nat();
-    for (const n of [1, 33, 70001]) {
-      const x = randF32(n, n, -3, 3),
-        g = randF32(n, n + 1);
-      const y = new Float32Array(n),
-        gi = new Float32Array(n);
-      m.unary("sigmoid", x, 0, y, n);
-      m.sigmoidBackward(y, g, gi, n);
-      assertClose(
-        gi,
-        Array.from(y, (v, i) => g[i]! * v * (1 - v)),
-        1e-6,
-        1e-7,
-        "sigmoidBackward",
-      );
-      m.unary("tanh", x, 0, y, n);
-      m.tanhBackward(y, g, gi, n);
-      assertClose(
-        gi,
-        Array.from(y, (v, i) => g[i]! * (1 - v * v)),
-        1e-6,
-        1e-7,
-        "tanhBackward",
-      );
-      m.reluBackward(x, g, gi, n);
-      assertClose(
-        gi,
-        Array.from(x, (v, i) => (v > 0 ? g[i]! : 0)),
-        0,
-        0,
-        "reluBackward",
-      );
-    }
-  });
 });
 
 const BIN: Record<NativeBinaryOp, (a: number, b: number) => number> = {
