@@ -3,7 +3,13 @@
 import { existsSync, statSync } from "node:fs";
 import { DataLoader } from "../data/dataloader.js";
 import { Subset } from "../data/dataset.js";
-import { FashionMNIST, MNIST, type MnistDataset } from "../data/vision.js";
+import {
+  FASHION_MNIST_LABELS,
+  FashionMNIST,
+  MNIST,
+  MNIST_LABELS,
+  type MnistDataset,
+} from "../data/vision.js";
 import { Generator } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 
@@ -54,20 +60,7 @@ export function kindOf(name: string): "fashion-mnist" | "mnist" {
 
 /** Class names of a dataset kind, e.g. `classNames("fashion-mnist")[9] === "ankle boot"`. */
 export function classNames(kind: "fashion-mnist" | "mnist"): readonly string[] {
-  return kind === "mnist"
-    ? ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
-    : [
-        "t-shirt",
-        "trouser",
-        "pullover",
-        "dress",
-        "coat",
-        "sandal",
-        "shirt",
-        "sneaker",
-        "bag",
-        "ankle boot",
-      ];
+  return kind === "mnist" ? MNIST_LABELS : FASHION_MNIST_LABELS;
 }
 
 /**

@@ -22,6 +22,9 @@ import { resizeBatch } from "./transforms.js";
 
 export { FASHION_MNIST_LABELS, getFashionMnistLabels };
 
+/** The class names of MNIST, its digits: `MNIST_LABELS[7] === "7"`. */
+export const MNIST_LABELS: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
 /** Options of `FashionMNIST` and `MNIST`. Example: `{ train: false, resize: 96 }`. */
 export interface MnistOptions {
   /** A directory with the original IDX files (raw or .gz); default: the embedded npm data. */
@@ -187,7 +190,7 @@ export class FashionMNIST extends MnistDataset {
  */
 export class MNIST extends MnistDataset {
   constructor(options: MnistOptions = {}) {
-    super("mnist", ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], options);
+    super("mnist", MNIST_LABELS, options);
   }
 }
 

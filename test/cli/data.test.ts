@@ -6,8 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { limitIndices, makeLoaders, parseDataset } from "../../src/cli/data.js";
+import { classNames, limitIndices, makeLoaders, parseDataset } from "../../src/cli/data.js";
 import { encodeIdx } from "../../src/data/idx.js";
+import { FashionMNIST, MNIST } from "../../src/data/vision.js";
 
 const root = mkdtempSync(join(tmpdir(), "nabla-data-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -112,4 +113,13 @@ test("--limit picks a fixed, sorted subset that does not depend on the global RN
   assert.deepEqual(limitIndices(60000, 2000, 0), a);
   assert.notDeepEqual(limitIndices(60000, 2000, 1), a);
   assert.equal(limitIndices(10, 50, 0).length, 10);
+});
+
+test("class names are the datasets' own lists, not copies of them", () => {
+  const fashion = new FashionMNIST({ train: false });
+  assert.equal(classNames("fashion-mnist"), fashion.classes);
+  assert.equal(classNames("fashion-mnist")[9], "ankle boot");
+  const digits = new MNIST({ train: false });
+  assert.equal(classNames("mnist"), digits.classes);
+  assert.deepEqual(classNames("mnist"), ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 });
