@@ -1,7 +1,8 @@
 // `--optimizer sgd|adam` as optimizer objects over a model's parameters.
 import { Adam } from "../optim/adam.js";
 import { SGD } from "../optim/sgd.js";
-import type { Optimizer, TrainableModel } from "../train/trainer.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { TrainableModel } from "../train/trainer.js";
 
 /**
  * The optimizer named by `--optimizer`, over all parameters of `net` (PyTorch's defaults otherwise).

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { noGrad } from "../autograd/grad-mode.js";
 import { loadCheckpoint } from "../io/checkpoint.js";
 import { writeFileAtomic } from "../io/files.js";
+import type { Optimizer } from "../optim/optimizer.js";
 import { zeros } from "../tensor/creation.js";
 import { manualSeed, setRngState } from "../tensor/random.js";
 import { prepareRunDirectory } from "../train/run-dir.js";
@@ -13,7 +14,6 @@ import {
   RUN_FILES,
   train,
   type EpochMetrics,
-  type Optimizer,
   type TrainableModel,
 } from "../train/trainer.js";
 import { makeLoaders, parseDataset } from "./data.js";
@@ -130,9 +130,8 @@ export async function runTrain(
   let startEpoch = 0;
   const copied: string[] = [];
   if (resume && options.resume) {
-    const data = loadCheckpoint(options.resume, { model: net, optimizer: optimizer as never });
-    if (explicit.has("lr"))
-      for (const g of optimizer.paramGroups ?? []) (g as { lr: number }).lr = config.lr;
+    const data = loadCheckpoint(options.resume, { model: net, optimizer });
+    if (explicit.has("lr")) for (const g of optimizer.paramGroups) g.lr = config.lr;
     startEpoch = data.epoch;
     history = ((data.extra as { history: EpochMetrics[] }).history ?? []).slice(0, startEpoch);
     if (data.rngState) setRngState(data.rngState);

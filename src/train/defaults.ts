@@ -7,7 +7,8 @@ import { Conv2d } from "../nn/conv.js";
 import { Linear } from "../nn/linear.js";
 import { Module } from "../nn/module.js";
 import { isUninitialized } from "../nn/parameter.js";
-import type { Loss, Optimizer, TrainableModel } from "./types.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { Loss, TrainableModel } from "./types.js";
 
 /**
  * Mean cross-entropy over class-index targets (PyTorch's `nn.CrossEntropyLoss()`).

@@ -6,6 +6,7 @@ import { getRngState } from "../tensor/random.js";
 import { device as toDevice, type Device } from "../tensor/storage.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { CheckpointStateful } from "../io/checkpoint.js";
+import type { Optimizer } from "../optim/optimizer.js";
 import {
   Accumulator,
   accuracy,
@@ -25,9 +26,9 @@ import {
 } from "./run-dir.js";
 import { ProgressBar, type ProgressStream } from "./progress.js";
 import { defaultLoss, defaultOptimizer, xavierInit } from "./defaults.js";
-import type { Loss, Optimizer, TrainableModel, Updater } from "./types.js";
+import type { Loss, TrainableModel, Updater } from "./types.js";
 
-export type { Loss, Optimizer, TrainableModel, Updater } from "./types.js";
+export type { Loss, TrainableModel, Updater } from "./types.js";
 export { RUN_FILES } from "./run-dir.js";
 
 /** One epoch's numbers, as written to metrics.csv/json: `{ epoch: 1, train_loss: 0.9, train_acc: 0.67, test_acc: 0.71, ... }`. */
@@ -86,7 +87,7 @@ function isOptimizer(u: Updater): u is Optimizer {
 /** The learning rate of an optimizer's first param group, if it has one. */
 export function currentLr(updater: Updater | undefined): number | undefined {
   if (!updater || !isOptimizer(updater)) return undefined;
-  return updater.paramGroups?.[0]?.lr;
+  return updater.paramGroups[0]?.lr;
 }
 
 function lengthOf(iter: BatchIterable): number | undefined {
@@ -270,10 +271,7 @@ export async function train(
   const files = new Set<string>();
   const runState = (epoch: number): RunState => ({
     model: net,
-    optimizer:
-      isOptimizer(updater) && updater.stateDict && updater.loadStateDict
-        ? (updater as CheckpointStateful)
-        : undefined,
+    optimizer: isOptimizer(updater) ? updater : undefined,
     scheduler:
       options.scheduler?.stateDict && options.scheduler.loadStateDict
         ? (options.scheduler as CheckpointStateful)

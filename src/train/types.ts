@@ -1,19 +1,12 @@
-// The shapes the training loop works with: optimizers, losses and models, as interfaces, so that
-// plain objects and from-scratch code (d2l's chapter 3) train as well as nn modules.
+// The shapes the training loop works with: losses and models as interfaces, so that plain
+// functions and from-scratch code (d2l's chapter 3) train as well as nn modules, and the updater:
+// an optimizer of src/optim or d2l's from-scratch function.
 import type { Tensor } from "../tensor/tensor.js";
 import type { CheckpointModel } from "../io/checkpoint.js";
+import type { Optimizer } from "../optim/optimizer.js";
 import type { Predictor } from "./metrics.js";
 
-/** An optimizer as the loop uses it, e.g. `optim.SGD`: `zeroGrad`, `step` and (for checkpoints) its state. */
-export interface Optimizer {
-  zeroGrad(...args: any[]): unknown;
-  step(...args: any[]): unknown;
-  paramGroups?: readonly { lr: number }[];
-  stateDict?(): unknown;
-  loadStateDict?(state: any): unknown;
-}
-
-/** An optimizer, or d2l's from-scratch updater `(batchSize) => void` that applies the summed gradients. */
+/** An optimizer of `optim` (e.g. `optim.SGD`), or d2l's from-scratch updater `(batchSize) => void` that applies the summed gradients. */
 export type Updater = Optimizer | ((batchSize: number) => void);
 
 /** A loss: a function or a module (`nn.CrossEntropyLoss()`); per-example (reduction "none") or reduced. */
