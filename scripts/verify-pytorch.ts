@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as nb from "../src/index.js";
 import { modelFromCheckpoint, buildModel, resolveConfig } from "../src/cli/train-command.js";
-import { getModel } from "../src/cli/zoo.js";
+import { getModel } from "../src/cli/run-config.js";
 import { loadFashionMnist } from "../src/data/embedded.js";
 
 const kind = process.argv[2] ?? "lenet";

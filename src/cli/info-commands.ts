@@ -1,20 +1,21 @@
 // `nabla models` and `nabla summary <model>`.
+import { list } from "../models/registry.js";
 import { summary } from "../models/summary.js";
-import { getModel, listModels } from "./zoo.js";
+import { getModel } from "./run-config.js";
 
 /**
  * The lines of `nabla models`: each model with the book's default hyperparameters.
  * @example modelsTable()[0]; // "model        epochs  batch  lr     input  optimizer  description"
  */
 export function modelsTable(): string[] {
-  const rows = listModels().map((m) => [
+  const rows = list().map((m) => [
     m.name,
     String(m.defaults.epochs),
     String(m.defaults.batchSize),
     String(m.defaults.lr),
     `${m.defaults.resize ?? 28}x${m.defaults.resize ?? 28}`,
     m.defaults.optimizer,
-    m.description,
+    `${m.description} (d2l ${m.section})`,
   ]);
   const header = ["model", "epochs", "batch", "lr", "input", "optimizer", "description"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

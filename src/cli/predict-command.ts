@@ -120,7 +120,8 @@ export async function runPredict(
   if (options.invert) for (let i = 0; i < img.data.length; i++) img.data[i] = 1 - img.data[i]!;
   const side = config.resize ?? 28;
   const x = toModelInput(img, side);
-  const probs = noGrad(() => net.forward(x).softmax(1).reshape(-1).data());
+  const logits: Tensor = noGrad(() => net.forward(x));
+  const probs = logits.softmax(1).reshape(-1).data();
   const labels = classNames(kindOf(config.dataset));
   const ranked = Array.from(probs, (p, index) => ({
     index,

@@ -3,7 +3,7 @@
 // file, and every field read back from it is checked before it is used.
 import { join } from "node:path";
 import { readCheckpoint, type CheckpointData } from "../io/checkpoint.js";
-import { getModel, type ModelEntry } from "./zoo.js";
+import { find, list, type ModelEntry } from "../models/registry.js";
 
 /** Everything needed to rebuild a run; stored in each checkpoint under `extra.run`. */
 export interface RunConfig {
@@ -49,6 +49,21 @@ function checkOptimizer(value: string): "sgd" | "adam" {
   if (v !== "sgd" && v !== "adam")
     throw new Error(`--optimizer: expected sgd or adam, got "${value}"`);
   return v;
+}
+
+/**
+ * The zoo's model called `name` (case-insensitive); an unknown name lists the known ones.
+ * @example getModel("lenet").defaults.lr; // 0.9
+ */
+export function getModel(name: string): ModelEntry {
+  const entry = find(name);
+  if (entry === undefined) throw new Error(unknownModel(name));
+  return entry;
+}
+
+function unknownModel(name: string): string {
+  const known = list().map((m) => m.name);
+  return `unknown model "${name}"; known models: ${known.join(", ")}`;
 }
 
 /** The run's configuration: the model's book defaults, overridden by the command line. */
@@ -106,12 +121,8 @@ export function runConfigProblems(run: unknown): string[] {
   const model = field("model");
   if (typeof model !== "string")
     problems.push(`run.model must be a model name, got ${describe(model)}`);
-  else {
-    try {
-      getModel(model);
-    } catch (e) {
-      problems.push(`run.model: ${(e as Error).message}`);
-    }
+  else if (find(model) === undefined) {
+    problems.push(`run.model: ${unknownModel(model)}`);
   }
   for (const [key, ok, what] of RUN_FIELDS) {
     const v = field(key);

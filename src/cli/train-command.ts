@@ -5,28 +5,23 @@ import { dirname, join, resolve } from "node:path";
 import { noGrad } from "../autograd/grad-mode.js";
 import { loadCheckpoint } from "../io/checkpoint.js";
 import { writeFileAtomic } from "../io/files.js";
+import type { Module } from "../nn/module.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { zeros } from "../tensor/creation.js";
 import { manualSeed, setRngState } from "../tensor/random.js";
 import { prepareRunDirectory } from "../train/run-dir.js";
-import {
-  NonFiniteLossError,
-  RUN_FILES,
-  train,
-  type EpochMetrics,
-  type TrainableModel,
-} from "../train/trainer.js";
+import { NonFiniteLossError, RUN_FILES, train, type EpochMetrics } from "../train/trainer.js";
 import { makeLoaders, parseDataset } from "./data.js";
 import { makeOptimizer } from "./optimizers.js";
 import {
   defaultOutDir,
+  getModel,
   readRunCheckpoint,
   resolveConfig,
   runConfigOf,
   type RunConfig,
   type TrainCliOptions,
 } from "./run-config.js";
-import { getModel } from "./zoo.js";
 
 export {
   defaultOutDir,
@@ -45,7 +40,7 @@ export function plural(n: number, word: string): string {
  * Build a model and run one forward pass on a zero batch in eval mode, so that lazy layers get
  * their shapes before the optimizer collects parameters or a state dict is loaded.
  */
-export function buildModel(config: RunConfig): TrainableModel & { toString(): string } {
+export function buildModel(config: RunConfig): Module {
   const entry = getModel(config.model);
   const net = entry.build({ numClasses: config.numClasses, inChannels: config.inChannels });
   const side = config.resize ?? 28;
@@ -207,7 +202,7 @@ export function modelFromCheckpoint(
   path: string,
   model?: string,
 ): {
-  net: TrainableModel & { toString(): string };
+  net: Module;
   config: RunConfig;
   epoch: number;
 } {

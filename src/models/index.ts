@@ -8,7 +8,7 @@ export * from "./googlenet.js";
 export * from "./lenet.js";
 export * from "./mlp.js";
 export * from "./nin.js";
-export { get, list, type ModelDefaults, type ModelEntry } from "./registry.js";
+export { find, get, list, type ModelDefaults, type ModelEntry } from "./registry.js";
 export * from "./resnet.js";
 export * from "./summary.js";
 export * as torchvision from "./torchvision.js";

@@ -159,11 +159,19 @@ export function list(): readonly ModelEntry[] {
 }
 
 /**
+ * The model called `name` (case-insensitive), or undefined when there is none.
+ * Example: `models.find("lenet")?.section` is "6.6"; `models.find("resnet50")` is undefined.
+ */
+export function find(name: string): ModelEntry | undefined {
+  return ENTRIES.find((e) => e.name === name.toLowerCase());
+}
+
+/**
  * The model called `name` (case-insensitive); an unknown name lists the known ones.
  * Example: `models.get("lenet").defaults.lr` is 0.9; `models.get("resnet18").build({ numClasses: 2 })`.
  */
 export function get(name: string): ModelEntry {
-  const entry = ENTRIES.find((e) => e.name === name.toLowerCase());
+  const entry = find(name);
   if (entry === undefined)
     throw new Error(
       `models.get: unknown model "${name}"; known models: ${ENTRIES.map((e) => e.name).join(", ")}`,

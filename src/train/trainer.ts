@@ -176,8 +176,11 @@ export interface EpochScheduler extends Partial<CheckpointStateful> {
   step(...args: any[]): unknown;
 }
 
-/** Options of `train`, e.g. `{ numEpochs: 10, lr: 0.9, init: "xavier", outDir: "runs/lenet" }`. */
-export interface TrainOptions {
+/**
+ * Options of `train`, e.g. `{ numEpochs: 10, lr: 0.9, init: "xavier", outDir: "runs/lenet" }`;
+ * `M` is the model's type, which an `init` function receives.
+ */
+export interface TrainOptions<M extends TrainableModel = TrainableModel> {
   numEpochs: number;
   /** Learning rate of the default optimizer (SGD) when `optimizer` is not given; default 0.1. */
   lr?: number;
@@ -186,7 +189,7 @@ export interface TrainOptions {
   /** Default `nn.CrossEntropyLoss()` (mean reduction, as d2l's train_ch6). */
   loss?: Loss;
   /** `"xavier"`: d2l's init_weights (xavier-uniform on every Linear and Conv2d weight); or your own function. */
-  init?: "xavier" | ((net: TrainableModel) => void);
+  init?: "xavier" | ((net: M) => void);
   /** Only "cpu" exists today; named in the summary line. */
   device?: string | Device;
   scheduler?: EpochScheduler;
@@ -246,11 +249,11 @@ export function summaryLines(
  * writes after every epoch an atomic checkpoint, the model's state dict, metrics and curves.
  * @example await train(net, trainIter, testIter, { numEpochs: 10, lr: 0.9, init: "xavier", outDir: "runs/lenet" });
  */
-export async function train(
-  net: TrainableModel,
+export async function train<M extends TrainableModel>(
+  net: M,
   trainIter: BatchIterable,
   testIter: BatchIterable,
-  options: TrainOptions,
+  options: TrainOptions<M>,
 ): Promise<TrainResult> {
   const { numEpochs } = options;
   if (!Number.isInteger(numEpochs) || numEpochs < 0)

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { buildProgram } from "../../src/cli/main.js";
 import { buildModel, resolveConfig } from "../../src/cli/train-command.js";
-import { getModel } from "../../src/cli/zoo.js";
+import { getModel, runConfigProblems } from "../../src/cli/run-config.js";
 import { saveStateDict } from "../../src/io/state-dict.js";
 import { nabla, parse, repo } from "./nabla.js";
 
@@ -116,6 +116,20 @@ test("bad option values are usage errors naming the option", async () => {
   assert.equal(run.code, 1);
   assert.match(run.stderr, /--out must be a path, got ""/);
   assert.equal(run.stdout, "");
+});
+
+test("an unknown model name, on the command line or in a checkpoint, lists the known ones", async () => {
+  const message = /^unknown model "resnet50"; known models: softmax, mlp, mlp-dropout, lenet, /;
+  const isUnknown = (e: Error) => message.test(e.message);
+  assert.throws(() => getModel("resnet50"), isUnknown);
+  const summary = buildProgram(() => {}).parseAsync(["node", "nabla", "summary", "resnet50"]);
+  await assert.rejects(summary, isUnknown);
+  assert.equal(getModel("LeNet").name, "lenet");
+  const run = { ...resolveConfig(getModel("lenet"), {}), model: "resnet50" };
+  assert.deepEqual(
+    runConfigProblems(run).map((p) => p.replace(/; known models: .*/, "")),
+    ['run.model: unknown model "resnet50"'],
+  );
 });
 
 test("nabla eval <plain state dict> --model <name>: the architecture comes from --model", async () => {

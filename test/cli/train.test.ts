@@ -301,6 +301,10 @@ test("nabla models, summary and --help", async () => {
   await buildProgram((l) => lines.push(l)).parseAsync(["node", "nabla", "models"]);
   const names = lines.slice(1).map((l) => l.split(/\s+/)[0]);
   for (const m of ["softmax", "mlp", "lenet", "lenet-bn"]) assert.ok(names.includes(m), m);
+  assert.match(
+    lines.find((l) => l.startsWith("lenet "))!,
+    /LeNet-5: sigmoid, average pooling \(d2l 6\.6\)$/,
+  );
   lines.length = 0;
   await buildProgram((l) => lines.push(l)).parseAsync(["node", "nabla", "summary", "softmax"]);
   assert.match(lines.join("\n"), /\[1, 784\][\s\S]*\[1, 10\][\s\S]*Total params: 7,850/);

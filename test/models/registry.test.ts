@@ -62,6 +62,8 @@ describe("models registry", () => {
     const mlp = models.get("mlp-dropout").build();
     assert.equal(String(mlp).split("\n")[1], "  (0): Flatten(start_dim=1, end_dim=-1)");
     assert.throws(() => models.get("resnet50"), /unknown model "resnet50".*lenet, lenet-bn/);
+    assert.equal(models.find("LeNet"), models.get("lenet"));
+    assert.equal(models.find("resnet50"), undefined);
   });
 
   test("the softmax/MLP init draws N(0, 0.01) weights", () => {

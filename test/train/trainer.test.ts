@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import * as nb from "../../src/index.js";
 import { readCheckpoint } from "../../src/io/checkpoint.js";
+import { constant_ } from "../../src/nn/init.js";
 import { Linear } from "../../src/nn/linear.js";
 import { Sequential } from "../../src/nn/containers.js";
 import { SGD } from "../../src/optim/sgd.js";
@@ -75,6 +76,29 @@ test("train: loss falls, files are written each epoch, scheduler and callbacks r
   );
   assert.equal(existsSync(join(out, "curves.svg")), false);
   assert.equal(readFileSync(join(out, RUN_FILES.metricsCsv), "utf8").trim().split("\n").length, 4);
+});
+
+test("train: an init function gets the model with its own type, as d2l's net.apply(init_weights)", async () => {
+  const net = new Sequential(new Linear(4, 2), new Linear(2, 2));
+  const initialised: Linear[] = [];
+  await train(net, blobs(16, 1), blobs(16, 2), {
+    numEpochs: 0,
+    progress: false,
+    log: () => {},
+    // `m` is the Sequential itself, so its Module methods need no cast.
+    init: (m) =>
+      m.apply((layer) => {
+        if (layer instanceof Linear) {
+          constant_(layer.weight, 0.5);
+          initialised.push(layer);
+        }
+      }),
+  });
+  assert.deepEqual(initialised, [net.at(0), net.at(1)]);
+  assert.deepEqual(net.at(1).weight.toArray(), [
+    [0.5, 0.5],
+    [0.5, 0.5],
+  ]);
 });
 
 test("train: a diverging epoch throws and leaves the previous epoch's checkpoint untouched", async () => {
