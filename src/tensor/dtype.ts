@@ -6,15 +6,6 @@ export type DType = "float32" | "float64" | "int32" | "bool";
 /** The typed array that stores each dtype on the CPU (bool is one byte per element). */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
-/** Maps a dtype to its typed-array constructor. */
-export type ArrayFor<D extends DType> = D extends "float32"
-  ? Float32Array
-  : D extends "float64"
-    ? Float64Array
-    : D extends "int32"
-      ? Int32Array
-      : Uint8Array;
-
 /** The typed-array constructor of each dtype. Example: `new ARRAY_TYPES.float32(4)`. */
 export const ARRAY_TYPES = {
   float32: Float32Array,
@@ -75,9 +66,4 @@ export function promoteWithScalar(dtype: DType, scalar: number | boolean): DType
   if (isFloating(dtype)) return dtype;
   if (Number.isInteger(scalar)) return dtype === "bool" ? "int32" : dtype;
   return "float32";
-}
-
-/** Bytes per element. */
-export function itemSize(dtype: DType): number {
-  return dtype === "float64" ? 8 : dtype === "bool" ? 1 : 4;
 }

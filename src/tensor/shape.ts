@@ -158,12 +158,6 @@ export function checkShape(op: string, shape: readonly number[]): number[] {
   return shape.slice();
 }
 
-/** Accepts `f(2, 3)` or `f([2, 3])` style shape arguments. */
-export function shapeArg(args: readonly (number | readonly number[])[]): number[] {
-  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
-  return args as number[];
-}
-
 /**
  * Strides that view a tensor of `shape`/`strides` as `target` without copying, or null when the
  * layout does not allow it (PyTorch's computeStride): each run of dims that is contiguous in
