@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { readCheckpoint, type CheckpointData } from "../io/checkpoint.js";
 import { find, list, type ModelEntry } from "../models/registry.js";
+import { describeValue as describe, isRecord } from "../tensor/describe.js";
 
 /** Everything needed to rebuild a run; stored in each checkpoint under `extra.run`. */
 export interface RunConfig {
@@ -82,16 +83,6 @@ export function resolveConfig(entry: ModelEntry, o: TrainCliOptions): RunConfig 
     numClasses: 10,
     inChannels: 1,
   };
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Map);
-
-function describe(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (v === null || v === undefined) return String(v);
-  return typeof v === "object" ? "an object" : String(v);
 }
 
 const positiveInt = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 1;

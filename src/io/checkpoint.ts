@@ -15,6 +15,7 @@
 //     `{ "$number": "NaN" | "Infinity" | "-Infinity" }`, Maps by `{ "$map": [[key, value], ...] }`
 //     and undefined array entries by `{ "$undefined": true }` (undefined properties are dropped)
 //     (hyperparameters such as lr and momentum are plain JSON numbers here).
+import { describeValue, isRecord } from "../tensor/describe.js";
 import { Tensor } from "../tensor/tensor.js";
 import { loadSafetensors, saveSafetensors } from "./files.js";
 import type { RawTensor } from "./safetensors.js";
@@ -68,20 +69,6 @@ const SCHEDULER_PREFIX = "__scheduler__.";
 const EXTRA_PREFIX = "__extra__.";
 const RESERVED = [OPTIMIZER_PREFIX, SCHEDULER_PREFIX, EXTRA_PREFIX];
 const VERSION = 1;
-
-/** A short, bounded description of a value from a file, for error messages. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string")
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (value instanceof Tensor) return `a tensor of shape [${value.shape.join(", ")}]`;
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "object") return "an object";
-  return String(value);
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Map);
 
 function isModel(m: CheckpointContents["model"]): m is CheckpointModel {
   return typeof (m as CheckpointModel).stateDict === "function";
@@ -174,7 +161,7 @@ export function decodeState(value: unknown, tensors: Record<string, RawTensor>):
         return new Map((x as [unknown, unknown][]).map(([mk, mv]) => [mk, walk(mv)]));
       }
       if (k === "$object") {
-        if (!isPlainObject(x)) bad("an $object marker must hold an object", x);
+        if (!isRecord(x)) bad("an $object marker must hold an object", x);
         return Object.fromEntries(Object.entries(x as object).map(([ik, iv]) => [ik, walk(iv)]));
       }
     }
@@ -283,7 +270,7 @@ export function readCheckpoint(path: string, options: ReadCheckpointOptions = {}
         { cause: e },
       );
     }
-    if (!isPlainObject(meta))
+    if (!isRecord(meta))
       throw new Error(
         `loadCheckpoint: ${path}: "${CHECKPOINT_METADATA_KEY}" must be a JSON object, got ${describeValue(meta)}`,
       );
@@ -304,7 +291,7 @@ export function readCheckpoint(path: string, options: ReadCheckpointOptions = {}
       extra: decode("extra", field("extra")),
     };
     for (const k of ["optimizer", "scheduler"] as const) {
-      if (data[k] !== undefined && !isPlainObject(data[k]))
+      if (data[k] !== undefined && !isRecord(data[k]))
         problems.push(`${k} must be an object, got ${describeValue(data[k])}`);
     }
   }

@@ -1,5 +1,6 @@
 // The checks of `Optimizer.loadStateDict`: a state dict read from a file is data, so every field
 // is checked before anything is loaded, and every bad field is named in one error.
+import { describeValue as describe, isRecord } from "../tensor/describe.js";
 import { isFloating } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -12,18 +13,6 @@ interface GroupLike {
 
 // Keys that would reach an object's prototype machinery if they were ever assigned.
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Map);
-}
-
-function describe(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
-  if (v instanceof Tensor) return `a tensor of shape ${fmtShape(v.shape)}`;
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (v === null || v === undefined) return String(v);
-  return typeof v === "object" ? "an object" : String(v);
-}
 
 /** The problem of a saved option against the optimizer's current value of it, if any. */
 function optionProblem(where: string, saved: unknown, current: unknown): string | undefined {
