@@ -124,11 +124,13 @@ export function encodeState(
 
 /**
  * The inverse of `encodeState`: rebuild the tree, turning `{ $tensor }` markers back into tensors.
+ * A malformed marker throws an error saying what is wrong with it; `readCheckpoint` adds the file
+ * and the field.
  * @example decodeState({ buf: { $tensor: "k" } }, { k: raw }); // { buf: Tensor }
  */
 export function decodeState(value: unknown, tensors: Record<string, RawTensor>): unknown {
   const bad = (what: string, v: unknown): never => {
-    throw new Error(`loadCheckpoint: ${what}, got ${describeValue(v)}`);
+    throw new Error(`${what}, got ${describeValue(v)}`);
   };
   const walk = (v: unknown): unknown => {
     if (v === null || typeof v !== "object") return v;
@@ -141,7 +143,7 @@ export function decodeState(value: unknown, tensors: Record<string, RawTensor>):
       if (k === "$tensor") {
         const raw = typeof x === "string" && Object.hasOwn(tensors, x) ? tensors[x] : undefined;
         if (raw === undefined)
-          throw new Error(`loadCheckpoint: tensor ${describeValue(x)} is missing from the file`);
+          throw new Error(`tensor ${describeValue(x)} is missing from the file`);
         return rawToTensor(raw, x as string);
       }
       if (k === "$number") {
@@ -249,7 +251,7 @@ export function readCheckpoint(path: string, options: ReadCheckpointOptions = {}
     try {
       return decodeState(value, tensors);
     } catch (e) {
-      problems.push(`${what}: ${(e as Error).message.replace(/^loadCheckpoint: /, "")}`);
+      problems.push(`${what}: ${(e as Error).message}`);
       return undefined;
     }
   };

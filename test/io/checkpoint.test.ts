@@ -83,6 +83,25 @@ class FakeOptimizer {
   }
 }
 
+test("decodeState says what is wrong with a marker; readCheckpoint adds the file and the field", () => {
+  const message = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "no error";
+  };
+  assert.equal(
+    message(() => decodeState({ $tensor: "k" }, {})),
+    'tensor "k" is missing from the file',
+  );
+  assert.equal(
+    message(() => decodeState([{ $bigint: "1.5" }], {})),
+    'a $bigint marker must hold a string of digits, got "1.5"',
+  );
+});
+
 test("saveCheckpoint/loadCheckpoint: model, optimizer, epoch, RNG state and extra survive", () => {
   nb.manualSeed(3);
   nb.randn([5]); // leave a spare normal in the generator state (it is part of the state)
