@@ -5,7 +5,7 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { getRngState } from "../tensor/random.js";
 import { device as toDevice, type Device } from "../tensor/storage.js";
 import type { Tensor } from "../tensor/tensor.js";
-import type { CheckpointStateful } from "../io/checkpoint.js";
+import { LRScheduler } from "../optim/lr-scheduler.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import {
   Accumulator,
@@ -171,11 +171,6 @@ export async function trainEpoch(
   };
 }
 
-/** An LR scheduler stepped once per epoch (e.g. `optim.lrScheduler.StepLR`). */
-export interface EpochScheduler extends Partial<CheckpointStateful> {
-  step(...args: any[]): unknown;
-}
-
 /**
  * Options of `train`, e.g. `{ numEpochs: 10, lr: 0.9, init: "xavier", outDir: "runs/lenet" }`;
  * `M` is the model's type, which an `init` function receives.
@@ -192,7 +187,11 @@ export interface TrainOptions<M extends TrainableModel = TrainableModel> {
   init?: "xavier" | ((net: M) => void);
   /** Only "cpu" exists today; named in the summary line. */
   device?: string | Device;
-  scheduler?: EpochScheduler;
+  /**
+   * An LR scheduler stepped once per epoch after evaluation, e.g. `optim.lrScheduler.StepLR`.
+   * ReduceLROnPlateau needs a metric: step it yourself in `onEpochEnd`.
+   */
+  scheduler?: LRScheduler;
   /** Epochs already done (when resuming); training runs epochs startEpoch+1..numEpochs. */
   startEpoch?: number;
   /** Metrics of the epochs already done (when resuming), so curves and files continue. */
@@ -261,6 +260,13 @@ export async function train<M extends TrainableModel>(
   const startEpoch = options.startEpoch ?? 0;
   if (!Number.isInteger(startEpoch) || startEpoch < 0)
     throw new Error(`train: startEpoch must be an integer >= 0, got ${startEpoch}`);
+  const scheduler = options.scheduler;
+  if (scheduler !== undefined && !(scheduler instanceof LRScheduler)) {
+    const got = (scheduler as object)?.constructor?.name ?? typeof scheduler;
+    throw new TypeError(
+      `train: scheduler must be an epoch-stepped LR scheduler (optim.lrScheduler.StepLR, ...), got ${got}; step it with a metric in onEpochEnd if it needs one (ReduceLROnPlateau)`,
+    );
+  }
   const outDir = options.outDir;
   if (outDir !== undefined) prepareRunDirectory(outDir);
   const dev = toDevice(options.device ?? "cpu");
@@ -275,10 +281,7 @@ export async function train<M extends TrainableModel>(
   const runState = (epoch: number): RunState => ({
     model: net,
     optimizer: isOptimizer(updater) ? updater : undefined,
-    scheduler:
-      options.scheduler?.stateDict && options.scheduler.loadStateDict
-        ? (options.scheduler as CheckpointStateful)
-        : undefined,
+    scheduler,
     epoch,
     rngState: getRngState(),
     checkpointExtra: options.checkpointExtra,
@@ -303,7 +306,7 @@ export async function train<M extends TrainableModel>(
       lr,
     });
     const testAcc = await evaluateAccuracy(net, testIter);
-    options.scheduler?.step();
+    scheduler?.step();
     examples += r.examples;
     seconds += r.seconds;
     const m: EpochMetrics = {

@@ -10,7 +10,8 @@ import { constant_ } from "../../src/nn/init.js";
 import { Linear } from "../../src/nn/linear.js";
 import { Sequential } from "../../src/nn/containers.js";
 import { SGD } from "../../src/optim/sgd.js";
-import { StepLR } from "../../src/optim/lr-scheduler.js";
+import { LRScheduler, StepLR } from "../../src/optim/lr-scheduler.js";
+import { ReduceLROnPlateau } from "../../src/optim/lr-scheduler-cycle.js";
 import { NonFiniteLossError, RUN_FILES, train } from "../../src/train/trainer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nabla-train-"));
@@ -99,6 +100,25 @@ test("train: an init function gets the model with its own type, as d2l's net.app
     [0.5, 0.5],
     [0.5, 0.5],
   ]);
+});
+
+test("train: a scheduler that needs a metric (ReduceLROnPlateau) is refused before training, with the way to use it", async () => {
+  const net = new Sequential(new Linear(4, 2));
+  const opt = new SGD(net.parameters(), { lr: 0.5 });
+  const plateau = new ReduceLROnPlateau(opt, { patience: 0 });
+  const before = net.stateDict()["0.weight"]!.toArray();
+  await assert.rejects(
+    train(net, blobs(32, 1), blobs(32, 2), {
+      numEpochs: 2,
+      optimizer: opt,
+      // As a JavaScript caller can pass it: the types ask for an epoch-stepped LRScheduler.
+      scheduler: plateau as unknown as LRScheduler,
+      progress: false,
+      log: () => {},
+    }),
+    /^TypeError: train: scheduler must be an epoch-stepped LR scheduler .*, got ReduceLROnPlateau; step it with a metric in onEpochEnd/,
+  );
+  assert.deepEqual(net.stateDict()["0.weight"]!.toArray(), before, "nothing was trained");
 });
 
 test("train: a diverging epoch throws and leaves the previous epoch's checkpoint untouched", async () => {
