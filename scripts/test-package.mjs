@@ -3,7 +3,8 @@
 // nabla as a user gets it. Packs the tarball, checks what it holds, installs it into fresh
 // temporary projects and uses it there:
 //  A. install scripts blocked (pnpm and newer npm block them by default): the prebuilt binary
-//     loads at run time; ESM, CommonJS and TypeScript imports; a few training steps; the CLI.
+//     loads at run time; ESM, CommonJS and TypeScript imports; a few training steps; a browser
+//     bundle (the core, trained in a context without Node's globals); the CLI.
 //     Then without a prebuilt binary: the js backend with one line saying how to get the native
 //     one, and `nabla build-native` failing clearly without a compiler.
 //     The prebuilt binary also runs on the other Node majors `engines` allows (22, 24), whose
@@ -12,6 +13,8 @@
 //     second run of the install script finds it up to date; under Node 24 it compiles again
 //     against that Node's headers (which need C++20); without build/ it takes the prebuilt one.
 import { spawnSync } from "node:child_process";
+import vm from "node:vm";
+import { buildSync } from "esbuild";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +89,8 @@ check("the tarball holds what a user needs", () => {
     "bin/nabla.js",
     "dist/src/index.js",
     "dist/src/index.d.ts",
+    "dist/src/core.js",
+    "dist/src/core.d.ts",
     "dist/src/cli/main.js",
     "binding.gyp",
     "native/dispatch.cc",
@@ -180,6 +185,74 @@ check("TypeScript (strict, NodeNext) type-checks against the shipped declaration
   );
   const tsc = join(packageRoot, "node_modules", "typescript", "bin", "tsc");
   run("node", [tsc, "-p", "tsconfig.json"], { cwd: a });
+});
+
+check("a browser bundle of nabla holds the core only, and it trains with no Node globals", () => {
+  // What a bundler building for the browser makes of `import "nabla"`: the browser condition.
+  const built = buildSync({
+    stdin: { contents: 'import * as nb from "nabla";\nglobalThis.nb = nb;', resolveDir: a },
+    absWorkingDir: a,
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(built.metafile.inputs);
+  expect(inputs.includes("node_modules/nabla/dist/src/core.js"), inputs.join("\n"));
+  const nodeOnly = inputs.filter((f) =>
+    /^node_modules\/nabla\/dist\/src\/(index\.js|(backend\/(native|node)|io|data|train|cli)\/)/.test(
+      f,
+    ),
+  );
+  expect(nodeOnly.length === 0, `Node-only files in the bundle: ${nodeOnly.join(", ")}`);
+  const context = vm.createContext({});
+  vm.runInContext(built.outputFiles[0].text, context);
+  const result = vm.runInContext(
+    `nb.manualSeed(0);
+    const net = new nb.nn.Sequential(new nb.nn.Linear(2, 8), new nb.nn.Tanh(), new nb.nn.Linear(8, 1));
+    const X = nb.tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+    const y = nb.tensor([[0], [1], [1], [0]]);
+    const opt = new nb.optim.Adam(net.parameters(), { lr: 0.05 });
+    for (let step = 0; step < 200; step++) {
+      opt.zeroGrad();
+      new nb.nn.MSELoss().forward(net.forward(X), y).backward();
+      opt.step();
+    }
+    nb.getBackend().name + " " + net.forward(X).gt(0.5).flatten().toArray().join(",")`,
+    context,
+  );
+  expect(result === "js false,true,true,false", `the bundle's XOR: ${result}`);
+});
+
+check("TypeScript with the browser condition gets the core's types", () => {
+  writeFileSync(
+    join(a, "browser.ts"),
+    `import * as nb from "nabla";\n` +
+      `import * as core from "nabla/core";\n` +
+      `const y: core.Tensor = nb.F.relu(nb.randn([3]));\n` +
+      `// @ts-expect-error: datasets are Node's, not in the core\n` +
+      `console.log(y, nb.data);\n`,
+  );
+  writeFileSync(
+    join(a, "tsconfig.browser.json"),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        module: "ESNext",
+        moduleResolution: "bundler",
+        customConditions: ["browser"],
+        target: "ES2022",
+        lib: ["ES2022", "DOM"],
+        noEmit: true,
+        types: [],
+      },
+      files: ["browser.ts"],
+    }),
+  );
+  const tsc = join(packageRoot, "node_modules", "typescript", "bin", "tsc");
+  run("node", [tsc, "-p", "tsconfig.browser.json"], { cwd: a });
 });
 
 check("npx nabla --help lists the commands", () => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { loadFashionMnist } from "../../src/data/embedded.js";
-import { getBackend } from "../../src/backend/index.js";
+import { getBackend } from "../../src/index.js";
 import { get as getModel } from "../../src/models/registry.js";
 import { allCores } from "./threads.js";
 import { KEEP_PAGES_ENV } from "./torch.js";

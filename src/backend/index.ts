@@ -1,18 +1,14 @@
+// The active backend. The core starts on the js reference backend and imports nothing of Node,
+// so it also runs in a browser; on Node the package entry (src/index.ts) first imports
+// ./node/setup.ts, which makes the native addon the active backend when it loads and sets the
+// machine's memory limit.
 import type { Backend } from "./backend.js";
 import { jsBackend } from "./js/index.js";
-import { setMemoryLimit } from "../tensor/memory.js";
-import { machineMemoryLimit } from "./machine-memory.js";
-import { nativeBackend } from "./native/index.js";
 
 export type { Backend, BinaryOp, ReduceOp, UnaryGradOp, UnaryOp, View } from "./backend.js";
 export { jsBackend };
 
-// The native addon when it was built (NABLA_BACKEND=js|native forces a choice), else the reference.
-let active: Backend = nativeBackend() ?? jsBackend;
-
-// Tensors larger than the machine's memory (or than what is free, the active backend's pool
-// counted as free) are refused with an error instead of being filled until the OS kills the process.
-setMemoryLimit(machineMemoryLimit(() => active.cachedBytes?.() ?? 0));
+let active: Backend = jsBackend;
 
 /** The backend that ops run on. Example: `nb.getBackend().name` is `"native"` or `"js"`. */
 export function getBackend(): Backend {

@@ -1,5 +1,8 @@
 // The body of a DataLoader worker thread: rebuilds the transform from its JSON spec, then turns
 // each batch input it receives into the transformed batch (see worker-pool.ts for the protocol).
+// A worker thread loads its own copy of nabla: like the main thread's `import "nabla"`, it first
+// sets up the Node side (the memory limit; the pool starts workers with NABLA_BACKEND=js).
+import "../backend/node/setup.js";
 import { workerData } from "node:worker_threads";
 import { Tensor } from "../tensor/tensor.js";
 import { applyPerSample } from "./batch-transform.js";

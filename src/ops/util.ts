@@ -1,3 +1,4 @@
+import { settings } from "../backend/config.js";
 import { getBackend } from "../backend/index.js";
 import type { View } from "../backend/index.js";
 import type { DType } from "../tensor/dtype.js";
@@ -24,7 +25,7 @@ export function empty(shape: readonly number[], dtype: DType): Tensor {
 
 // NABLA_DEBUG_UNINIT=1 fills unspecified outputs with NaN (floats) or a marker (ints), so that a
 // kernel that fails to write every element of its output shows up in tests.
-const POISON_UNINIT = process.env.NABLA_DEBUG_UNINIT === "1";
+const POISON_UNINIT = settings.debugUninit;
 
 /**
  * A fresh contiguous output with unspecified contents (no zero fill; pooled memory may hold old

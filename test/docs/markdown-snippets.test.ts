@@ -93,7 +93,7 @@ test("extractSnippets: a misplaced or unknown snippet comment, or an unclosed fe
   );
 });
 
-test("rewriteImports: nabla points at src/index.js; relative imports only in developer docs", () => {
+test("rewriteImports: nabla points at src/index.js (nabla/core at src/core.js); relative imports only in developer docs", () => {
   const root = "/repo";
   const outDir = "/repo/test/docs/.snippets/run-1";
   const [user] = extractSnippets(
@@ -103,6 +103,7 @@ test("rewriteImports: nabla points at src/index.js; relative imports only in dev
       'import * as nb from "nabla";',
       'import { readFileSync } from "node:fs";',
       'const lazy = await import("nabla");',
+      'import * as core from "nabla/core";',
       "```",
     ),
   );
@@ -112,6 +113,7 @@ test("rewriteImports: nabla points at src/index.js; relative imports only in dev
       'import * as nb from "../../../../src/index.js";',
       'import { readFileSync } from "node:fs";',
       'const lazy = await import("../../../../src/index.js");',
+      'import * as core from "../../../../src/core.js";',
     ),
   );
 

@@ -143,7 +143,7 @@ const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])([^"'\n]+)\2/g;
 
 /**
  * The snippet's code with its module specifiers made to work from `outDir`: `"nabla"` becomes the
- * path of `src/index.js`, and (in developer docs only) a relative specifier, which is relative to
+ * path of `src/index.js` (`"nabla/core"` that of `src/core.js`), and (in developer docs only) a relative specifier, which is relative to
  * the markdown file, is re-rooted. Lines keep their numbers. Throws on a relative import in user
  * docs, since users cannot write one.
  */
@@ -157,6 +157,7 @@ export function rewriteImports(snippet: Snippet, root: string, outDir: string): 
     : "";
   return snippet.code.replace(SPECIFIER, (whole, prefix: string, quote: string, spec: string) => {
     if (spec === "nabla") return `${prefix}${quote}${fromOut("src/index.js")}${quote}`;
+    if (spec === "nabla/core") return `${prefix}${quote}${fromOut("src/core.js")}${quote}`;
     if (!spec.startsWith("./") && !spec.startsWith("../")) return whole;
     if (!DEVELOPER_DOCS.includes(snippet.file)) {
       throw new Error(

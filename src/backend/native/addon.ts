@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { settings } from "../config.js";
 import type { NativeAddon } from "./addon-types.js";
 
 export type {
@@ -53,7 +54,7 @@ let warned = false;
  * this platform.
  */
 export function nativeAddonPath(): string {
-  const override = process.env.NABLA_NATIVE_PATH;
+  const override = settings.nativePath;
   if (override) return resolve(override);
   const nodeGypBuild = require("node-gyp-build") as { resolve(dir: string): string };
   try {
@@ -72,7 +73,7 @@ export function nativeAddonPath(): string {
  */
 export function loadNativeAddon(): NativeAddon | null {
   if (cached !== undefined) return cached;
-  const choice = (process.env.NABLA_BACKEND ?? "").trim().toLowerCase();
+  const choice = settings.backend;
   if (choice === "js") {
     cached = null;
     return cached;

@@ -10,8 +10,9 @@
 // matter, but making it costs about 4 ms per MiB (its pages fault in one by one): 32 MiB had
 // made one MLP step of the first epoch 120 ms long. Marking double arrays costs nothing (they
 // hold no pointers). NABLA_GC_BALLAST_MB sets its size (0: none).
+import { settings } from "../config.js";
 
-const BALLAST_MIB = Number(process.env.NABLA_GC_BALLAST_MB ?? 8);
+const BALLAST_MIB = settings.gcBallastMiB;
 // Only processes that allocate this much tensor memory get the ballast (short scripts do not).
 const AFTER_BYTES = 64 * 2 ** 20;
 // Made of 512 KiB double arrays copied from one template: a single `new Array(n).fill(x)` would

@@ -7,6 +7,7 @@ import { ARRAY_TYPES, type DType, type TypedArray } from "../../tensor/dtype.js"
 import { checkAllocation } from "../../tensor/memory.js";
 import { broadcastStrides } from "../../tensor/shape.js";
 import type { Backend, BinaryOp, UnaryGradOp, UnaryOp, View } from "../backend.js";
+import { settings } from "../config.js";
 import { jsBackend } from "../js/index.js";
 import { floatsAlike, isFloat } from "./arrays.js";
 import { nativeNnKernels } from "./nn-kernels.js";
@@ -108,7 +109,7 @@ const SMALL = { unary: 128, copy: 64, binary: 512, reduce: 512, other: 2048 };
 // blocks cost no page faults, outputs that kernels overwrite need no zero fill, and a pooled
 // ArrayBuffer is cheaper to create than V8's own (about 2 us against 3-5 us from 1 KiB up).
 // NABLA_POOL=0 turns the pool off (every array from V8's allocator), to measure what it saves.
-const POOLED_BYTES = process.env.NABLA_POOL === "0" ? Number.POSITIVE_INFINITY : 1024;
+const POOLED_BYTES = settings.pool ? 1024 : Number.POSITIVE_INFINITY;
 
 /** Builds the backend over a loaded addon. */
 export function createNativeBackend(m: NativeAddon): Backend {

@@ -1,8 +1,8 @@
 // The Node side of the tensor memory limit (src/tensor/memory.ts): the machine's memory, as this
 // process may use it (a container's cgroup limit when there is one), and the memory free now.
-// Node-only (node:os), which is why it lives here and not in src/tensor.
+// Node-only (node:os), which is why it lives in backend/node/ and not in src/tensor.
 import { freemem, totalmem } from "node:os";
-import type { MemoryLimit } from "../tensor/memory.js";
+import type { MemoryLimit } from "../../tensor/memory.js";
 
 /** The memory this process may use at most: the machine's, or its cgroup's limit when lower. */
 export function machineMemoryBytes(): number {
